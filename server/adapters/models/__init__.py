@@ -1,0 +1,12 @@
+"""Importing this package registers every table on ``Base.metadata`` (Alembic reads it from here).
+
+Each feature adds its own module and one import line below.
+"""
+from server.adapters.models.base import Base, utcnow  # noqa: F401
+from server.adapters.models.org import (  # noqa: F401
+    Device, EnforcementCertificate, LoginAttempt, Officer, RefreshToken, ServerKey, TrainingRecord, Unit,
+)
+from server.adapters.models.registry import Credential, Party, Vehicle  # noqa: F401
+from server.adapters.models.catalog import CatalogEntry  # noqa: F401
+from server.adapters.models.cases import Case, Inspection  # noqa: F401
+from server.adapters.models.journal import AuditEntry, AuditHead, Change  # noqa: F401

@@ -1,0 +1,57 @@
+"""Roadside inspections (现场检查) and the enforcement cases (案件) they may open."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.adapters.models.base import Base, utcnow
+
+
+class Inspection(Base):
+    """Created offline on a phone, so the id is the client's uuid. ``version`` drives the three-way merge."""
+
+    __tablename__ = "inspections"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"), index=True)
+    second_officer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("officers.id"))
+    party_id: Mapped[Optional[int]] = mapped_column(ForeignKey("parties.id"), index=True)
+    vehicle_id: Mapped[Optional[int]] = mapped_column(ForeignKey("vehicles.id"), index=True)
+    credential_ids: Mapped[list] = mapped_column(default=list)
+    catalog_code: Mapped[Optional[str]] = mapped_column(String(32))
+    catalog_version: Mapped[Optional[int]] = mapped_column(Integer)
+    facts: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str] = mapped_column(String(255), default="")
+    lat: Mapped[Optional[float]] = mapped_column(Float)
+    lon: Mapped[Optional[float]] = mapped_column(Float)
+    accuracy_m: Mapped[Optional[float]] = mapped_column(Float)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(32), default="open")
+    first_violation: Mapped[Optional[bool]] = mapped_column()
+    exemption_status: Mapped[Optional[str]] = mapped_column(String(16))  # claimed / confirmed / contested
+    flags: Mapped[list] = mapped_column(default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Case(Base):
+    """案件: procedure chosen (minor_exempt / simple / ordinary), fine in fen, status machine."""
+
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    inspection_id: Mapped[str] = mapped_column(ForeignKey("inspections.id"), index=True)
+    party_id: Mapped[Optional[int]] = mapped_column(ForeignKey("parties.id"), index=True)
+    catalog_code: Mapped[Optional[str]] = mapped_column(String(32))
+    catalog_version: Mapped[Optional[int]] = mapped_column(Integer)
+    procedure: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32), default="open")
+    fine_fen: Mapped[int] = mapped_column(Integer, default=0)
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

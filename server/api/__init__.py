@@ -1,0 +1,10 @@
+"""Thin blueprints. Each feature adds its blueprint to ``BLUEPRINTS`` (one line)."""
+from server.api import admin, auth, catalog, lookup, system
+
+BLUEPRINTS = [
+    system.blp,
+    auth.blp,
+    lookup.blp,
+    admin.blp,
+    catalog.blp,
+]

@@ -1,0 +1,42 @@
+"""Application factory (flaskr style): everything is built here, nothing at import time."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from server.config import load_config
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides what the environment says (tests pass their own)."""
+    app = Flask(__name__, static_folder=None)
+    app.config.update(load_config(overrides=config))
+    app.config.update(
+        API_TITLE="Roadside API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api", OPENAPI_JSON_PATH="openapi.json", JSON_SORT_KEYS=False,
+        API_SPEC_OPTIONS={"components": {"securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}},
+    )
+    app.json.ensure_ascii = False
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from server import extensions
+    from server.api import BLUEPRINTS, errors, pwa
+
+    extensions.db.init_app(app)
+    extensions.api.init_app(app)
+    for blueprint in BLUEPRINTS:
+        extensions.api.register_blueprint(blueprint)
+    app.register_blueprint(pwa.bp)
+    errors.register(app)
+
+    from server import cli
+
+    cli.register(app)
+    for hook in app.config.get("STARTUP_HOOKS", []):
+        hook(app)
+    return app

@@ -1,0 +1,1 @@
+"""Entities' rules and value objects. Knows nothing of Flask, SQL or HTTP."""

@@ -1,0 +1,61 @@
+"""Unit of work over the Flask-SQLAlchemy session (Cosmic Python's pattern).
+
+``with UnitOfWork() as uow:`` ... ``uow.commit()``; leaving the block without commit rolls back.
+Every write goes through ``uow.record`` so the audit chain and the sync change stream never miss one.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from server.adapters import audit_chain
+from server.adapters.models import Change
+from server.domain.actor import Actor
+
+
+class UnitOfWork:
+    def __init__(self, session: Session | None = None):
+        self._session = session
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            from server.extensions import db
+
+            self._session = db.session
+        return self._session
+
+    def __enter__(self) -> "UnitOfWork":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def audit(self, actor: Actor | None, action: str, entity_type: str, entity_id: Any, data: dict,
+              unit_id: int | None = None) -> None:
+        """Append to the unit's audit chain (chain 0 = system-wide records such as catalog or parties)."""
+        audit_chain.append(
+            self.session, chain=unit_id or 0, actor_id=actor.officer_id if actor else None,
+            device_id=actor.device_id if actor else None, action=action, entity_type=entity_type,
+            entity_id=str(entity_id), data=data)
+
+    def publish(self, unit_id: int, entity_type: str, entity_id: Any, version: int, payload: dict | None,
+                tombstone: bool = False) -> None:
+        """Append to the change stream devices pull from (scope = unit; 0 = reference data for all)."""
+        self.session.add(Change(unit_id=unit_id, entity_type=entity_type, entity_id=str(entity_id),
+                                version=version, payload=payload, tombstone=tombstone))
+
+    def record(self, actor: Actor | None, action: str, entity_type: str, entity_id: Any, data: dict,
+               unit_id: int | None = None, version: int = 1, payload: dict | None = None,
+               tombstone: bool = False, publish: bool = True) -> None:
+        self.audit(actor, action, entity_type, entity_id, data, unit_id=unit_id)
+        if publish:
+            self.publish(unit_id or 0, entity_type, entity_id, version, payload if payload is not None else data,
+                         tombstone=tombstone)
