@@ -1,5 +1,5 @@
 """Thin blueprints. Each feature adds its blueprint to ``BLUEPRINTS`` (one line)."""
-from server.api import admin, auth, catalog, lookup, system
+from server.api import admin, auth, catalog, inspections, lookup, system
 
 BLUEPRINTS = [
     system.blp,
@@ -7,4 +7,5 @@ BLUEPRINTS = [
     lookup.blp,
     admin.blp,
     catalog.blp,
+    inspections.blp,
 ]
