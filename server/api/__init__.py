@@ -1,5 +1,6 @@
 """Thin blueprints. Each feature adds its blueprint to ``BLUEPRINTS`` (one line)."""
 from server.api import admin, auth, catalog, inspections, lookup, system
+from server.api import reference
 
 BLUEPRINTS = [
     system.blp,
@@ -8,4 +9,5 @@ BLUEPRINTS = [
     admin.blp,
     catalog.blp,
     inspections.blp,
+    reference.blp,
 ]
