@@ -5,6 +5,7 @@ Every write goes through ``uow.record`` so the audit chain and the sync change s
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -49,6 +50,9 @@ class UnitOfWork:
     def publish(self, unit_id: int, entity_type: str, entity_id: Any, version: int, payload: dict | None,
                 tombstone: bool = False) -> None:
         """Append to the change stream devices pull from (scope = unit; 0 = reference data for all)."""
+        # Dates and decimals become strings here, once, so every payload is plain JSON for devices.
+        if payload is not None:
+            payload = json.loads(audit_chain.canonical(payload))
         self.session.add(Change(unit_id=unit_id, entity_type=entity_type, entity_id=str(entity_id),
                                 version=version, payload=payload, tombstone=tombstone))
 
