@@ -1,0 +1,80 @@
+"""Store a GPS fix with its plausibility flags — the one entry point for every feature that receives a fix.
+
+``record_fix`` runs inside the caller's unit of work (a sync mutation's transaction) and does not commit.
+The rules are in ``server.domain.gps``; this module only loads what they need and stores the outcome.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.adapters.models import Unit
+from server.adapters.models.evidence import GpsFix
+from server.domain import gps
+from server.domain.actor import Actor
+
+
+class GpsFixSchema(Schema):
+    """The fix object every mutation carries (docs/mutations.md); nest it as ``fields.Nested(GpsFixSchema)``."""
+
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    accuracy_m = fields.Float(required=True, validate=validate.Range(min=0))
+    source = fields.String(load_default="gps", validate=validate.OneOf(gps.SOURCES))
+    device_time = fields.AwareDateTime(required=True)
+
+
+def unit_area(session: Session, unit_id: int) -> gps.Area | None:
+    """The unit's own area, else the nearest ancestor's (a 中队 without a drawn area works in its 大队's)."""
+    unit = session.get(Unit, unit_id)
+    while unit is not None:
+        area = gps.Area(unit.center_lat, unit.center_lon, unit.radius_m, unit.polygon)
+        if area.defined:
+            return area
+        unit = session.get(Unit, unit.parent_id) if unit.parent_id else None
+    return None
+
+
+def previous_fix(session: Session, device_id: str | None, before: datetime) -> gps.Fix | None:
+    """The same device's fix immediately before ``before`` by device time (offline fixes arrive out of order)."""
+    if not device_id:
+        return None
+    row = session.scalar(select(GpsFix).where(GpsFix.device_id == device_id, GpsFix.device_time < before)
+                         .order_by(GpsFix.device_time.desc()).limit(1))
+    return _to_fix(row) if row else None
+
+
+def record_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, entity_type: str, entity_id: str,
+               unit_id: int, config: Mapping[str, Any], received_at: datetime,
+               recorded_at: datetime | None = None) -> GpsFix:
+    """Assess and store one fix; returns the row (``row.flags`` lists what looked wrong, see ``gps.FLAG_LABELS``).
+
+    ``fix_args`` is the mutation's ``{lat, lon, accuracy_m, source, device_time}`` with ``device_time`` already
+    parsed to an aware datetime (``server.api.schemas``/marshmallow ``AwareDateTime`` does that).
+    """
+    fix = gps.Fix.from_args(fix_args, received_at)
+    flags = gps.assess(fix, previous=previous_fix(session, actor.device_id, fix.device_time),
+                       area=unit_area(session, unit_id), limits=gps.Limits.from_config(config),
+                       recorded_at=recorded_at)
+    row = GpsFix(unit_id=unit_id, officer_id=actor.officer_id or None, device_id=actor.device_id,
+                 entity_type=entity_type, entity_id=str(entity_id), lat=fix.lat, lon=fix.lon,
+                 accuracy_m=fix.accuracy_m, source=fix.source, device_time=fix.device_time,
+                 received_at=received_at, flags=flags)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def fix_data(row: GpsFix) -> dict[str, Any]:
+    """The fix as stored, for audit data and API responses."""
+    return {"lat": row.lat, "lon": row.lon, "accuracy_m": row.accuracy_m, "source": row.source,
+            "device_time": row.device_time.isoformat(), "received_at": row.received_at.isoformat(),
+            "flags": list(row.flags)}
+
+
+def _to_fix(row: GpsFix) -> gps.Fix:
+    return gps.Fix(row.lat, row.lon, row.accuracy_m, row.source, row.device_time, row.received_at)
