@@ -1,0 +1,25 @@
+"""Parked mutations: a mutation that refers to an entity or blob the server has not seen waits for it.
+
+It is still consumed (its seq advances, the result says ``waiting``) so the queue moves on; when the
+thing arrives — an entity applied by any client, or a blob upload completing — it is re-run.
+Keys are ``"<type>:<id>"``: ``inspection:<uuid>``, ``blob:<sha256>``.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+
+def key_of(ref: Mapping[str, Any]) -> str:
+    return f"{ref['type']}:{ref['id']}"
+
+
+def keys_of(refs: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [key_of(r) for r in refs if "type" in r and "id" in r]
+
+
+def missing_entity(entity_type: str, entity_id: Any) -> dict[str, Any]:
+    return {"type": entity_type, "id": str(entity_id)}
+
+
+def missing_blob(sha256: str) -> dict[str, Any]:
+    return {"type": "blob", "id": sha256}
