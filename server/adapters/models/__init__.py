@@ -15,3 +15,4 @@ from server.adapters.models.evidence import (  # noqa: F401
 )
 from server.adapters.models.patrol import DutyShift, PatrolCheckin, PatrolPoint, PatrolRequirement  # noqa: F401
 from server.adapters.models.push import Notification, PushDelivery, PushSubscription  # noqa: F401
+from server.adapters.models.documents import CalendarDay, CalendarYear, Document, FollowUp  # noqa: F401
