@@ -9,6 +9,7 @@ from sqlalchemy import select
 from server.adapters import passwords
 from server.adapters.models import Credential, EnforcementCertificate, Officer, Party, Unit, Vehicle
 from server.domain.timeutil import local_today
+from server import demo_patrol
 from server.services import catalog
 from server.services.uow import UnitOfWork
 
@@ -115,6 +116,7 @@ def load(uow: UnitOfWork, today: date | None = None) -> bool:
         uow.session.flush()
         uow.commit()
     catalog.load_seed(uow)
+    demo_patrol.load(uow, today)
     return True
 
 

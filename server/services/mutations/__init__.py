@@ -64,4 +64,6 @@ def load_all() -> dict[str, Registered]:
     return HANDLERS
 
 
-MODULES: list[str] = []
+MODULES: list[str] = [
+    "patrol",
+]
