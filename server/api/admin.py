@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from server.api.deps import auth_required, current_actor
+from flask import request
+
+from server.api.deps import auth_required, current_actor, if_match_version
 from server.api.lookup import CertificateSchema, OfficerSchema
 from server.api.schemas import StrictSchema
 from server.domain.actor import ROLES
@@ -164,8 +166,10 @@ def update_officer(args, officer_id):
 @blp.response(200, CertificateSchema)
 @auth_required
 def set_certificate(args, officer_id):
-    """登记或变更执法证（含暂停、吊销、年审日期）"""
-    return admin.set_certificate(UnitOfWork(), current_actor(), officer_id, args)
+    """登记或变更执法证（含暂停、吊销、年审日期）；变更已有执法证须带 If-Match 版本号"""
+    expected = if_match_version() if request.headers.get("If-Match") else None
+    cert = admin.set_certificate(UnitOfWork(), current_actor(), officer_id, args, expected)
+    return cert, 200, {"ETag": f'"{cert.version}"'}
 
 
 @blp.route("/officers/<int:officer_id>/training", methods=["POST"])

@@ -54,6 +54,7 @@ class CertificateSchema(Schema):
     annual_review_due = fields.Date()
     status = fields.String()
     status_reason = fields.String()
+    version = fields.Integer()
 
 
 class OfficerSchema(Schema):

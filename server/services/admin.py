@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from server.adapters import passwords
 from server.adapters.models import Device, EnforcementCertificate, Officer, TrainingRecord, Unit
 from server.domain.actor import ROLES, Actor
-from server.domain.errors import ConflictError, DomainError, NotFound
+from server.domain.errors import ConflictError, DomainError, NotFound, PreconditionFailed, PreconditionRequired
 from server.services.scope import get_unit_in_scope, visible_unit_ids
 from server.services.uow import UnitOfWork
 
@@ -108,12 +108,22 @@ def officer_data(officer: Officer) -> dict[str, Any]:
             "unit_id": officer.unit_id, "active": officer.active}
 
 
-def set_certificate(uow: UnitOfWork, actor: Actor, officer_id: int, data: dict[str, Any]) -> EnforcementCertificate:
-    """Create or change an officer's 执法证 (status changes such as 暂停 after failing 年审 included)."""
+def set_certificate(uow: UnitOfWork, actor: Actor, officer_id: int, data: dict[str, Any],
+                    expected_version: int | None = None) -> EnforcementCertificate:
+    """Create or change an officer's 执法证 (status changes such as 暂停 after failing 年审 included).
+
+    Changing an existing certificate needs the version the admin saw, so two admins cannot silently
+    overwrite each other (HTTP: If-Match → 428 when missing, 412 when stale).
+    """
     actor.require("admin")
     with uow:
         officer = _officer_in_scope(uow, actor, officer_id)
         cert = officer.certificate
+        if cert is not None:
+            if expected_version is None:
+                raise PreconditionRequired()
+            if expected_version != cert.version:
+                raise PreconditionFailed(details={"current_version": cert.version})
         if cert is None:
             cert = EnforcementCertificate(officer_id=officer.id, **data)
             uow.session.add(cert)

@@ -19,10 +19,15 @@ def test_admin_creates_unit_below_own_and_path_is_maintained(client, demo, login
 def test_suspending_a_certificate_stops_the_officer_from_enforcing(client, demo, login, db_session):
     lina = factories.officer(db_session, "lina")
     headers = login("admin")
-    resp = client.put(f"/api/admin/officers/{lina.id}/certificate", headers=headers, json={
-        "number": "15010102", "issuing_authority": "内蒙古自治区交通运输厅", "valid_from": "2025-01-01",
-        "valid_until": "2028-12-31", "status": "suspended", "status_reason": "年度考核不合格"})
-    assert resp.status_code == 200
+    body = {"number": "15010102", "issuing_authority": "内蒙古自治区交通运输厅", "valid_from": "2025-01-01",
+            "valid_until": "2028-12-31", "status": "suspended", "status_reason": "年度考核不合格"}
+    url = f"/api/admin/officers/{lina.id}/certificate"
+    missing = client.put(url, headers=headers, json=body)
+    assert (missing.status_code, missing.get_json()["error"]["code"]) == (428, "if-match-required")
+    stale = client.put(url, headers={**headers, "If-Match": '"7"'}, json=body)
+    assert (stale.status_code, stale.get_json()["error"]["details"]["current_version"]) == (412, 1)
+    resp = client.put(url, headers={**headers, "If-Match": '"1"'}, json=body)
+    assert resp.status_code == 200 and resp.headers["ETag"] == '"2"'
     profile = client.get(f"/api/officers/{lina.id}/profile", headers=headers).get_json()
     assert profile["state"] == "suspended" and profile["may_enforce"] is False
 
