@@ -60,8 +60,13 @@ def push(store: SyncStore, client_id: str, mutations: Iterable[Mutation], apply:
     if not report.results and report.gap is None:
         with store.transaction() as tx:
             report.last_seq = tx.lock_client(client_id)
-    if arrived:
-        report.settled = retry_parked(store, arrived, apply, policy)
+    try:
+        # What this batch created may free parked mutations (any client's); this client's own parked ones
+        # are re-tried too, so one whose retry hit a transient fault cannot stay parked for ever.
+        report.settled = retry_parked(store, arrived, apply, policy, client_id=client_id)
+    except Exception as exc:
+        if not policy.is_transient(exc):
+            raise
     return report
 
 
@@ -128,17 +133,21 @@ def _record_failure(tx: SyncTx, client_id: str, m: Mutation, context: dict, fail
     return result
 
 
-def retry_parked(store: SyncStore, keys: Iterable[str] | None, apply: Apply,
-                 policy: Policy | None = None) -> list[StoredResult]:
-    """Re-run parked mutations waiting for ``keys`` (``None`` = all); what they create may free others."""
+def retry_parked(store: SyncStore, keys: Iterable[str] | None, apply: Apply, policy: Policy | None = None,
+                 client_id: str | None = None) -> list[StoredResult]:
+    """Re-run parked mutations waiting for ``keys`` (``None`` = all) or parked by ``client_id``.
+
+    What they create may free others, so it repeats for the keys that arrived (bounded rounds).
+    """
     policy = policy or Policy()
     settled: list[StoredResult] = []
     pending: list[str] | None = list(keys) if keys is not None else None
-    for _ in range(policy.max_retry_rounds):
-        if pending is not None and not pending:
+    for round_no in range(policy.max_retry_rounds):
+        owner = client_id if round_no == 0 else None
+        if pending is not None and not pending and owner is None:
             break
         arrived: list[str] = []
-        for parked in store.parked_for(pending):
+        for parked in store.parked_for(pending, owner):
             result = _retry_one(store, parked, apply, policy)
             if result is not None:
                 settled.append(result)

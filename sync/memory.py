@@ -131,10 +131,11 @@ class InMemoryStore:
                 if not tx.committed:
                     self.state = snapshot
 
-    def parked_for(self, keys: Iterable[str] | None) -> list[Parked]:
+    def parked_for(self, keys: Iterable[str] | None, client_id: str | None = None) -> list[Parked]:
         with self._lock:
             wanted = None if keys is None else set(keys)
-            found = [p for p in self.state.parked.values() if wanted is None or wanted & set(p.waiting_for)]
+            found = [p for p in self.state.parked.values()
+                     if wanted is None or wanted & set(p.waiting_for) or p.client_id == client_id]
             return sorted(copy.deepcopy(found), key=lambda p: (p.client_id, p.mutation.seq))
 
     def changes_after(self, cookie: int, limit: int = 100) -> tuple[list[dict[str, Any]], int, bool]:

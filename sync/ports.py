@@ -74,8 +74,9 @@ class SyncTx(Protocol):
 class SyncStore(Protocol):
     def transaction(self) -> ContextManager[SyncTx]: ...
 
-    def parked_for(self, keys: Iterable[str] | None) -> list[Parked]:
-        """Parked mutations waiting for any of ``keys`` (all of them when ``None``), by client then seq."""
+    def parked_for(self, keys: Iterable[str] | None, client_id: str | None = None) -> list[Parked]:
+        """Parked mutations waiting for any of ``keys`` (all when ``None``) or parked by ``client_id``,
+        ordered by client then seq."""
 
 
 class NumberBlockTx(Protocol):
