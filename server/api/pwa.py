@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, send_from_directory
+from flask import Blueprint, Response, abort, send_from_directory
+
+from server.api.pwa_manifest import render_sw
 
 PWA_DIR = Path(__file__).resolve().parents[2] / "pwa"
 
@@ -23,7 +25,10 @@ def asset(filename: str):
 
 
 def _send(filename: str):
-    response = send_from_directory(PWA_DIR, filename, max_age=0)
+    if filename == "sw.js":  # VERSION and PRECACHE filled from pwa/ (server/api/pwa_manifest.py)
+        response = Response(render_sw(PWA_DIR), mimetype="text/javascript")
+    else:
+        response = send_from_directory(PWA_DIR, filename, max_age=0)
     if filename == "sw.js":
         # The worker must be re-checked on every load so updates are noticed; scope is the whole app.
         response.headers["Cache-Control"] = "no-cache"

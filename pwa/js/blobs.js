@@ -1,0 +1,83 @@
+// Photos and other evidence bytes: resized on the phone, hashed (SHA-256), kept in IndexedDB until
+// the server confirms it holds them, uploaded in chunks that resume where the server stopped.
+import { api, ApiError } from './api.js';
+import { db } from './db.js';
+import { emit } from './bus.js';
+
+export const MAX_SIDE = 2048;
+export const MAX_INPUT_BYTES = 60 * 1024 * 1024;  // above this we refuse before decoding (memory)
+const CHUNK = 256 * 1024;
+
+export async function sha256Hex(blob) {
+  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Camera file → JPEG with the longest side ≤ 2048 px. Throws ApiError with a zh-CN message for files
+ * that are not images or too large to decode on a phone; the caller keeps the form as it was.
+ */
+export async function resizePhoto(file) {
+  if (file.size > MAX_INPUT_BYTES) {
+    throw new ApiError(413, 'photo-too-large',
+      `照片过大（${(file.size / 1048576).toFixed(0)} MB），超过 ${MAX_INPUT_BYTES / 1048576} MB，请降低相机分辨率后重拍`);
+  }
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  } catch {
+    throw new ApiError(415, 'photo-unreadable', '无法读取该照片（不是图片或文件已损坏），请重新拍摄');
+  }
+  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const w = Math.round(bitmap.width * scale);
+  const hgt = Math.round(bitmap.height * scale);
+  const canvas = new OffscreenCanvas(w, hgt);
+  canvas.getContext('2d').drawImage(bitmap, 0, 0, w, hgt);
+  bitmap.close();
+  const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+  return { blob, width: w, height: hgt, sha256: await sha256Hex(blob) };
+}
+
+/** Put the bytes in the `blobs` store inside the caller's transaction (with the mutation). */
+export function putBlob(tx, { sha256, blob, mime = 'image/jpeg' }) {
+  return tx.objectStore('blobs').put({ sha256, blob, mime, bytes: blob.size, uploaded: 0, sent: 0,
+    created_at: new Date().toISOString() });
+}
+
+export async function getBlob(sha256) { return db().get('blobs', sha256); }
+
+/** How many bytes the server already holds (HEAD), or the total when complete. */
+async function serverOffset(sha256, total) {
+  let resp;
+  try {
+    resp = await api.blobHead(sha256);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return 0;
+    throw e;
+  }
+  const offset = resp.headers.get('Upload-Offset') ?? resp.headers.get('X-Received-Bytes');
+  if (offset !== null) return Number(offset);
+  const range = resp.headers.get('Range');  // "bytes=0-N"
+  if (range) return Number(range.split('-')[1]) + 1;
+  return resp.status === 200 ? total : 0;
+}
+
+/** Upload one blob resumably; progress goes out as 'blob-progress' {sha256, sent, total}. */
+export async function uploadBlob(sha256) {
+  const row = await getBlob(sha256);
+  if (!row || row.uploaded) return;
+  const total = row.blob.size;
+  let sent = await serverOffset(sha256, total);
+  emit('blob-progress', { sha256, sent, total });
+  while (sent < total) {
+    const chunk = row.blob.slice(sent, Math.min(total, sent + CHUNK));
+    const resp = await api.blobPut(sha256, chunk, sent, total, row.mime);
+    const next = resp.headers.get('Upload-Offset');
+    sent = next !== null ? Number(next) : sent + chunk.size;
+    emit('blob-progress', { sha256, sent, total });
+  }
+  // Keep the bytes locally (evidence must survive until its mutation is applied); mark as on server.
+  row.uploaded = 1;
+  row.sent = total;
+  await db().put('blobs', row);
+}

@@ -1,0 +1,193 @@
+// Owns sync: pushes the outbox (one tab at a time, Web Locks), uploads blobs resumably before the
+// mutations that need them, pulls changes with the server cookie, and keeps per-record sync badges
+// and the 需要处理 inbox. Protocol: docs/sync.md. Emits 'sync-status' on the bus.
+import { api, ApiError, isOnline } from './api.js';
+import { db, getMeta, setMeta, outboxCount, recordKey } from './db.js';
+import { currentOfficer } from './session.js';
+import { emit, on } from './bus.js';
+import { uploadBlob } from './blobs.js';
+
+const BATCH = 50;
+const MAX_BACKOFF_S = 300;
+let backoff = 0;
+let timer = null;
+let state = { state: 'idle', pending: 0, error: null, last_sync: null };
+const pullHandlers = new Map();   // entity type -> async (change, tx) => void  (plug-ins add theirs)
+
+/** Plug-ins map server changes of their entity type into local records: onPull('document', fn). */
+export function onPull(entityType, fn) { pullHandlers.set(entityType, fn); }
+
+export function status() { return state; }
+
+async function setState(patch) {
+  state = { ...state, ...patch, pending: currentOfficer() ? await outboxCount() : 0 };
+  emit('sync-status', state);
+}
+
+function schedule(seconds) {
+  clearTimeout(timer);
+  timer = setTimeout(() => syncNow(), seconds * 1000);
+}
+
+/** Push then pull. Safe to call often: only the tab holding the lock pushes; others return at once. */
+export async function syncNow() {
+  const account = currentOfficer();
+  if (!account) return;
+  if (!isOnline()) { await setState({ state: 'offline' }); return; }
+  await navigator.locks.request(`roadside-push-${account.officer_id}`, { ifAvailable: true }, async (lock) => {
+    if (!lock) return;  // another tab is pushing; it will emit status through its own UI
+    try {
+      await setState({ state: 'syncing', error: null });
+      await pushAll(account);
+      await pull();
+      await refreshInbox();
+      backoff = 0;
+      await setState({ state: 'idle', last_sync: new Date().toISOString() });
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'device-revoked') {
+        await setState({ state: 'revoked', error: e.message });  // keep the outbox: never drop data
+        return;
+      }
+      const offline = e instanceof ApiError && e.code === 'offline';
+      backoff = e.retryAfter || Math.min(MAX_BACKOFF_S, backoff ? backoff * 2 : 5);
+      await setState({ state: offline ? 'offline' : 'error', error: e.message });
+      if (!offline) schedule(backoff);
+    }
+  });
+}
+
+async function pushAll(account) {
+  for (;;) {
+    const entries = await db().getAll('outbox', null, BATCH);
+    if (!entries.length) return;
+    for (const entry of entries) {
+      for (const sha of blobsOf(entry)) await uploadBlob(sha);
+    }
+    const mutations = entries.map(({ id, seq, name, args, created_at_device, gps, base_versions }) =>
+      ({ id, seq, name, args, created_at_device, ...(gps ? { gps } : {}), ...(base_versions ? { base_versions } : {}) }));
+    const resp = await api.push(account.device_id, mutations);
+    await applyResults(entries, resp);
+    const last = resp.last_seq ?? 0;
+    if (last < entries[0].seq - 1) {
+      // The server lost track of earlier mutations we no longer hold: report, do not loop forever.
+      throw new ApiError(409, 'sync-gap', `同步序号不连续（服务器 ${last}，本机 ${entries[0].seq}），请联系管理员`);
+    }
+    if (!resp.results || !resp.results.length) return;
+  }
+}
+
+function blobsOf(entry) {
+  const a = entry.args || {};
+  const list = [a.sha256, a.photo_sha256, ...(a.signatures || []).map((s) => s.blob_sha256)];
+  return list.filter((s) => typeof s === 'string' && /^[0-9a-f]{64}$/.test(s));
+}
+
+const STATUS = { applied: 'synced', merged: 'merged', conflict: 'conflict', rejected: 'rejected', waiting: 'waiting' };
+
+async function applyResults(entries, resp) {
+  const bySeq = new Map(entries.map((e) => [e.seq, e]));
+  const tx = db().transaction(['outbox', 'records', 'inbox'], 'readwrite');
+  for (const r of resp.results || []) {
+    const entry = bySeq.get(r.seq) || entries.find((e) => e.id === r.id);
+    if (!entry) continue;
+    // A consumed mutation (any recorded result) leaves the outbox: the server never runs it twice.
+    tx.objectStore('outbox').delete(entry.seq);
+    if (!entry.entity_key) continue;
+    const record = await tx.objectStore('records').get(entry.entity_key);
+    if (!record) continue;
+    const stillPending = await tx.objectStore('outbox').index('entity').count(entry.entity_key);
+    const next = STATUS[r.status] || r.status;
+    // Another local edit of the same record still waiting keeps the badge at 待同步.
+    record.sync = stillPending && next !== 'conflict' && next !== 'rejected' ? 'pending' : next;
+    record.message = r.message || null;
+    if (r.version) record.version = r.version;
+    if (r.entity_refs && r.entity_refs.version) record.version = r.entity_refs.version;
+    await tx.objectStore('records').put(record);
+    if (r.status === 'rejected') {
+      await tx.objectStore('inbox').put({ id: `rej-${entry.id}`, kind: 'rejected', entity_key: entry.entity_key,
+        mutation: entry.name, code: r.code, message: r.message, args: entry.args, at: new Date().toISOString() });
+    }
+  }
+  await tx.done;
+  emit('records-changed', {});
+}
+
+/** Pull server changes after our cookie; pages until `more` is false. */
+export async function pull() {
+  let cookie = await getMeta('pull_cookie', 0);
+  for (let page = 0; page < 100; page += 1) {
+    const resp = await api.pull(cookie);
+    const tx = db().transaction(['records', 'outbox', 'meta', 'reference'], 'readwrite');
+    for (const change of resp.changes || []) await applyChange(change, tx);
+    tx.objectStore('meta').put(resp.cookie, 'pull_cookie');
+    await tx.done;
+    cookie = resp.cookie;
+    if (!resp.more) break;
+  }
+  emit('records-changed', {});
+}
+
+async function applyChange(change, tx) {
+  const type = change.entity_type || change.entity;
+  const id = change.entity_id ?? change.id;
+  const custom = pullHandlers.get(type);
+  if (custom) { await custom(change, tx); return; }
+  const key = recordKey(type, id);
+  const store = tx.objectStore('records');
+  const local = await store.get(key);
+  if (change.tombstone || change.deleted) {
+    if (local && local.sync !== 'pending') await store.delete(key);
+    return;
+  }
+  const pending = await tx.objectStore('outbox').index('entity').count(key);
+  const data = change.payload || change.data || {};
+  if (local && pending) {
+    // Our edit is still queued: keep it on screen, remember the server copy for the three-way merge.
+    local.server = { data, version: change.version };
+    await store.put(local);
+    return;
+  }
+  const keepState = local && ['conflict', 'rejected', 'merged'].includes(local.sync) && local.version === change.version;
+  await store.put({ ...(local || {}), key, type, id, data: { ...(local ? local.data : {}), ...data },
+    version: change.version, server: null, sync: keepState ? local.sync : 'synced',
+    message: keepState ? local.message : null, updated_at: new Date().toISOString() });
+}
+
+/** The 需要处理 inbox: server conflicts of my unit + my rejected mutations (kept locally). */
+export async function refreshInbox() {
+  let conflicts = [];
+  try {
+    const resp = await api.conflicts();
+    conflicts = Array.isArray(resp) ? resp : resp.conflicts || resp.items || [];
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.code === 'device-revoked') throw e;
+    return;  // offline: keep what we had
+  }
+  const tx = db().transaction('inbox', 'readwrite');
+  for (const old of await tx.store.getAll()) if (old.kind === 'conflict') tx.store.delete(old.id);
+  for (const c of conflicts) await tx.store.put({ ...c, id: `conflict-${c.id}`, conflict_id: c.id, kind: 'conflict' });
+  await tx.done;
+  emit('inbox-changed', {});
+}
+
+export async function inboxItems() { return db().getAll('inbox'); }
+
+export async function dismissInbox(id) {
+  await db().delete('inbox', id);
+  emit('inbox-changed', {});
+}
+
+export async function resolveConflict(conflictId, resolution, value) {
+  await api.resolveConflict(conflictId, resolution, value);
+  await db().delete('inbox', `conflict-${conflictId}`);
+  await syncNow();
+}
+
+/** Wire the triggers: app open, `online`, after every local change, and the backoff timer. */
+export function startSync() {
+  window.addEventListener('online', () => syncNow());
+  window.addEventListener('offline', () => setState({ state: 'offline' }));
+  on('outbox-changed', () => { setState({}); if (isOnline()) syncNow(); });
+  on('session', ({ state: s }) => { if (s === 'unlocked') syncNow(); else clearTimeout(timer); });
+  navigator.serviceWorker?.addEventListener('message', (e) => { if (e.data === 'sync') syncNow(); });
+}

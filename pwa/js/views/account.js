@@ -1,0 +1,58 @@
+// 我的: who is signed in, reference data age, switch officer, log out (wipes only what is synced, or
+// after a confirmation naming what will be lost), and what to do when the device was revoked.
+import { registerView, navigate } from '../router.js';
+import { h, confirmDialog, toast, fmtTime } from '../ui.js';
+import * as session from '../session.js';
+import { referenceAge, refreshReference } from '../reference.js';
+import { db } from '../db.js';
+import { status, syncNow } from '../sync-client.js';
+import { on } from '../bus.js';
+
+let revokedMessage = null;
+on('device-revoked', ({ message }) => { revokedMessage = message; });
+
+async function exportUnsynced() {
+  const [outbox, records] = await Promise.all([db().getAll('outbox'), db().getAll('records')]);
+  const blob = new Blob([JSON.stringify({ exported_at: new Date().toISOString(), officer: session.currentOfficer().username,
+    outbox, records }, null, 1)], { type: 'application/json' });
+  const a = h('a', { href: URL.createObjectURL(blob), download: `roadside-unsynced-${Date.now()}.json` });
+  a.click();
+}
+
+async function logout() {
+  const summary = await session.unsyncedSummary();
+  let confirmed = false;
+  if (summary.total > 0) {
+    if (navigator.onLine) await syncNow();
+    const again = await session.unsyncedSummary();
+    if (again.total > 0) {
+      confirmed = await confirmDialog('还有未同步的数据',
+        `退出将清除本机数据，以下尚未上传的内容将永久丢失：${again.text}（共 ${again.total} 条）。建议先联网同步或导出。`,
+        '仍然退出并清除', '取消');
+      if (!confirmed) return;
+    }
+  }
+  await session.logout({ confirmed });
+  toast('已退出，本机数据已清除', 'ok');
+  navigate('login');
+}
+
+registerView('account', {
+  title: '我的', nav: { label: '我的', icon: '☰', order: 90 },
+  async render(el) {
+    const account = session.currentOfficer();
+    const age = await referenceAge();
+    const st = status();
+    if (revokedMessage || st.state === 'revoked') {
+      el.append(h('section', { class: 'card result-bad', role: 'alert' }, h('h2', {}, '此设备已被注销'),
+        h('p', {}, revokedMessage || st.error), h('p', {}, '未同步的数据仍保留在本机，不会自动清除。可导出后交给管理员。'),
+        h('button', { class: 'btn', onclick: exportUnsynced }, '导出未同步数据')));
+    }
+    el.append(h('h1', {}, '我的'),
+      h('section', { class: 'card' }, h('p', {}, `${account.full_name}（${account.username}）`), h('p', { class: 'muted' }, account.unit_name || ''),
+        h('p', { class: 'muted' }, `参考数据更新于：${age ? fmtTime(age) : '从未'}`),
+        h('button', { class: 'btn', onclick: () => refreshReference().then(() => navigate('account')).catch((e) => toast(e.message, 'error')) }, '更新参考数据')),
+      h('button', { class: 'btn btn-big', name: 'lock', onclick: () => { session.lock(); navigate('login'); } }, '锁定 / 切换执法人员'),
+      h('button', { class: 'btn btn-danger btn-big', name: 'logout', onclick: logout }, '退出登录并清除本机数据'));
+  },
+});
