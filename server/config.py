@@ -52,6 +52,8 @@ _SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "WORKER_INTERVAL_SECONDS": (30, _INT, "WORKER_INTERVAL_SECONDS"),
     "QUIET_HOURS": ("22-7", _STR, "QUIET_HOURS"),
     "UNSYNCED_ALERT_HOURS": (8, _INT, "UNSYNCED_ALERT_HOURS"),
+    "PUSH_TTL_SECONDS": (24 * 3600, _INT, "PUSH_TTL_SECONDS"),  # pywebpush's default 0 drops it for offline phones
+    "PUSH_TIMEOUT_SECONDS": (10, _INT, "PUSH_TIMEOUT_SECONDS"),
     "TIMEZONE": ("Asia/Shanghai", _STR, "TIMEZONE"),
 }
 

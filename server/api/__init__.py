@@ -1,6 +1,7 @@
 """Thin blueprints. Each feature adds its blueprint to ``BLUEPRINTS`` (one line)."""
 from server.api import admin, auth, catalog, inspections, lookup, system
 from server.api import reference
+from server.api import notifications, patrol, push
 
 BLUEPRINTS = [
     system.blp,
@@ -10,4 +11,7 @@ BLUEPRINTS = [
     catalog.blp,
     inspections.blp,
     reference.blp,
+    patrol.blp,
+    push.blp,
+    notifications.blp,
 ]
