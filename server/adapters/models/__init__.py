@@ -16,3 +16,6 @@ from server.adapters.models.evidence import (  # noqa: F401
 from server.adapters.models.patrol import DutyShift, PatrolCheckin, PatrolPoint, PatrolRequirement  # noqa: F401
 from server.adapters.models.push import Notification, PushDelivery, PushSubscription  # noqa: F401
 from server.adapters.models.documents import CalendarDay, CalendarYear, Document, FollowUp  # noqa: F401
+from server.adapters.models.sync import (  # noqa: F401
+    ClientState, DeadLetter, MutationResult, NumberBlock, NumberUse, ParkedMutation, SyncConflict,
+)
