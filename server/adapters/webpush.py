@@ -12,7 +12,7 @@ from typing import Any
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid01
+from py_vapid import Vapid01, Vapid02
 from pywebpush import WebPushException, webpush
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -38,7 +38,7 @@ def load_or_create_vapid(session: Session) -> tuple[Vapid01, str]:
         except IntegrityError:
             pass
         row = session.scalar(select(ServerKey).where(ServerKey.name == KEY_NAME))
-    return Vapid01.from_pem(row.private_pem.encode()), row.public_b64
+    return Vapid02.from_pem(row.private_pem.encode()), row.public_b64  # RFC 8292 "vapid t=…, k=…"
 
 
 @dataclass
