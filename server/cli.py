@@ -109,10 +109,10 @@ def audit_group() -> None:
 @with_appcontext
 def audit_verify_cmd() -> None:
     """Recompute every audit chain; exit 1 and name the first broken link if any."""
-    from server.adapters import audit_chain
     from server.extensions import db
+    from server.services import audit
 
-    breaks = audit_chain.verify(db.session)
+    breaks = audit.verify_all(db.session)  # hash chains, then evidence rows against their audit seals
     if not breaks:
         click.echo("审计链完整")
         return

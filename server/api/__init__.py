@@ -2,6 +2,7 @@
 from server.api import admin, auth, catalog, inspections, lookup, system
 from server.api import reference
 from server.api import notifications, patrol, push
+from server.api import blobs, evidence
 
 BLUEPRINTS = [
     system.blp,
@@ -14,4 +15,6 @@ BLUEPRINTS = [
     patrol.blp,
     push.blp,
     notifications.blp,
+    blobs.blp,
+    evidence.blp,
 ]

@@ -85,6 +85,8 @@ class Evidence(Base):
     thumb_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     flags: Mapped[list] = mapped_column(default=list)
     mutation_id: Mapped[Optional[str]] = mapped_column(String(64))
+    # Hash of the content as the device sent it: a later attach with the same id is a duplicate iff it matches.
+    content_sha256: Mapped[str] = mapped_column(String(64))
     voided_at: Mapped[Optional[datetime]] = mapped_column()
     voided_by: Mapped[Optional[int]] = mapped_column(ForeignKey("officers.id"))
     void_reason: Mapped[Optional[str]] = mapped_column(String(255))

@@ -131,6 +131,7 @@ def upgrade() -> None:
     sa.Column('thumb_sha256', sa.String(length=64), nullable=True),
     sa.Column('flags', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('mutation_id', sa.String(length=64), nullable=True),
+    sa.Column('content_sha256', sa.String(length=64), nullable=False),
     sa.Column('voided_at', server.adapters.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('voided_by', sa.Integer(), nullable=True),
     sa.Column('void_reason', sa.String(length=255), nullable=True),

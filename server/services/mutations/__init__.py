@@ -66,4 +66,6 @@ def load_all() -> dict[str, Registered]:
 
 MODULES: list[str] = [
     "patrol",
+    "evidence",
+    "documents",
 ]
