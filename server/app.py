@@ -37,6 +37,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from server import cli
 
     cli.register(app)
+    from server import worker
+
+    worker.register(app)  # `roadside worker` + the embedded reminder/push thread
     for hook in app.config.get("STARTUP_HOOKS", []):
         hook(app)
     return app

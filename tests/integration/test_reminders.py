@@ -1,0 +1,134 @@
+"""Reminder engine with a frozen clock: working-day deadlines across the 2026 National Day holiday, follow-ups,
+patrol quota at mid-shift, and no duplicates however often the engine runs."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from server.adapters.models import (
+    Case, Document, DutyShift, FollowUp, Notification, Officer, PatrolCheckin, PatrolPoint,
+)
+from server.domain.timeutil import SHANGHAI
+from server.services import reminders
+from server.services.uow import UnitOfWork
+from tests import factories
+
+
+def local(y, m, d, hh=10, mm=0) -> datetime:
+    return datetime(y, m, d, hh, mm, tzinfo=SHANGHAI).astimezone(timezone.utc)
+
+
+def decision(session, issued_at: datetime, seq: int = 7) -> Document:
+    insp = factories.inspection(session, "DD01", "zhangwei")
+    doc = Document(id=str(uuid.uuid4()), unit_id=insp.unit_id, inspection_id=insp.id, doc_type="on_spot_decision",
+                   number_year=2026, number_seq=seq, number_text=f"呼交执新当罚〔2026〕{seq:04d}号", procedure="simple",
+                   fine_fen=20000, officer_id=insp.officer_id,
+                   second_officer_id=factories.officer(session, "lina").id, fields={}, html_sha256="0" * 64,
+                   verify_token=uuid.uuid4().hex, issued_at=issued_at)
+    session.add(doc)
+    session.commit()
+    return doc
+
+
+def followup(session, due: date, remind_on: date) -> FollowUp:
+    doc = decision(session, local(2026, 9, 29), seq=99)
+    case = Case(id=str(uuid.uuid4()), unit_id=doc.unit_id, inspection_id=doc.inspection_id, procedure="minor_exempt")
+    session.add(case)
+    session.flush()
+    row = FollowUp(id=str(uuid.uuid4()), unit_id=doc.unit_id, case_id=case.id, document_id=doc.id,
+                   officer_id=doc.officer_id, kind="commitment", due_date=due, remind_on=remind_on)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def run(app, db_session, now):
+    counts = reminders.run(UnitOfWork(db_session), app.config, now)
+    db_session.expire_all()
+    return counts
+
+
+def notes(db_session, kind):
+    return db_session.scalars(select(Notification).where(Notification.kind == kind)).all()
+
+
+def test_publication_deadline_counts_working_days_across_national_day(app, demo, db_session):
+    # Decided Wed 30 Sep 2026; 1–7 Oct is the holiday, Sat 10 Oct a make-up working day: due Thu 15 Oct.
+    # Counting Mon–Fri only would put the deadline on 9 Oct and remind during the holiday.
+    doc = decision(db_session, local(2026, 9, 30))
+    assert run(app, db_session, local(2026, 10, 7))["publication"] == 0
+    assert run(app, db_session, local(2026, 10, 12))["publication"] == 0  # 3 working days left
+    assert run(app, db_session, local(2026, 10, 13))["publication"] == 1  # 14th and 15th left
+    assert run(app, db_session, local(2026, 10, 13, 15))["publication"] == 0
+    assert run(app, db_session, local(2026, 10, 14))["publication"] == 0
+    [note] = notes(db_session, "publication-due")
+    assert "2026年10月15日" in note.body and doc.number_text in note.body
+    assert note.officer_id == doc.officer_id and note.url == f"/#/document?id={doc.id}"
+
+
+def test_running_the_engine_twice_adds_nothing(app, demo, db_session):
+    decision(db_session, local(2026, 9, 30))
+    followup(db_session, due=date(2026, 10, 8), remind_on=date(2026, 9, 30))
+    first = run(app, db_session, local(2026, 10, 13))
+    total = db_session.scalar(select(func.count()).select_from(Notification))
+    second = run(app, db_session, local(2026, 10, 13, 10, 1))
+    assert sum(first.values()) == total > 0
+    assert sum(second.values()) == 0
+    assert db_session.scalar(select(func.count()).select_from(Notification)) == total
+    keys = db_session.scalars(select(Notification.dedupe_key)).all()
+    assert len(keys) == len(set(keys))
+
+
+def test_followup_reminded_before_the_holiday_then_overdue_once(app, demo, db_session):
+    # Deadline Thu 8 Oct, the first working day after the holiday; the letter's remind date is Wed 30 Sep.
+    row = followup(db_session, due=date(2026, 10, 8), remind_on=date(2026, 9, 30))
+    assert run(app, db_session, local(2026, 9, 29))["followups"] == 0
+    assert run(app, db_session, local(2026, 9, 30))["followups"] == 1
+    assert run(app, db_session, local(2026, 10, 7))["followups"] == 0  # already reminded for this deadline
+    assert run(app, db_session, local(2026, 10, 9))["followups"] == 1
+    assert run(app, db_session, local(2026, 10, 10))["followups"] == 0
+    due, = notes(db_session, "followup-due")
+    overdue, = notes(db_session, "followup-overdue")
+    assert "2026年10月8日" in due.body and overdue.entity_id == row.id
+    row.status = "corrected"
+    db_session.commit()
+    assert run(app, db_session, local(2026, 10, 20))["followups"] == 0
+
+
+def test_leader_reminded_at_mid_shift_when_quota_not_met(app, demo, db_session):
+    leader = factories.officer(db_session, "leader_dd01")
+    shift = db_session.scalars(select(DutyShift).where(DutyShift.leader_id == leader.id)
+                               .order_by(DutyShift.starts_at)).all()[1]
+    early = shift.starts_at + timedelta(hours=2)
+    assert run(app, db_session, early)["patrol_quota"] == 0  # before half-time
+    point = db_session.scalar(select(PatrolPoint).where(PatrolPoint.unit_id == shift.unit_id))
+    for i in range(2):  # DD01 requires 2 per shift
+        db_session.add(PatrolCheckin(id=f"c{i}-{uuid.uuid4()}", unit_id=shift.unit_id, point_id=point.id,
+                                     officer_id=leader.id, shift_id=shift.id, as_leader=True, at=early,
+                                     lat=point.lat, lon=point.lon, accuracy_m=5, distance_m=0))
+        db_session.commit()
+        made = run(app, db_session, shift.starts_at + timedelta(hours=7 + i))["patrol_quota"]
+        assert made == (1 if i == 0 else 0)
+    [note] = notes(db_session, "patrol-quota")
+    assert note.officer_id == leader.id and "已签到 1 次，要求 2 次" in note.body
+
+
+def test_certificate_expiring_in_30_days_reminds_its_holder_once(app, demo, db_session):
+    now = datetime.now(timezone.utc)
+    made = run(app, db_session, now)["certificates"]
+    run(app, db_session, now + timedelta(hours=1))
+    expiring = notes(db_session, "certificate-expiring")
+    assert made >= 1 and [n.officer_id for n in expiring] == [factories.officer(db_session, "zhoujie").id]
+
+
+def test_a_broken_rule_does_not_stop_the_others(app, demo, db_session):
+    def broken(session, ctx):
+        raise RuntimeError("boom")
+        yield  # pragma: no cover
+
+    counts = reminders.run(UnitOfWork(db_session), app.config, datetime.now(timezone.utc),
+                           rules=[broken, reminders.certificates])
+    assert counts["broken"] == 0 and counts["certificates"] >= 1
