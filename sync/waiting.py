@@ -10,11 +10,12 @@ from typing import Any, Iterable, Mapping
 
 
 def key_of(ref: Mapping[str, Any]) -> str:
-    return f"{ref['type']}:{ref['id']}"
+    # Blobs may be named by "sha256" instead of "id" (evidence.attach does); both give "blob:<sha256>".
+    return f"{ref['type']}:{ref.get('id') or ref.get('sha256')}"
 
 
 def keys_of(refs: Iterable[Mapping[str, Any]]) -> list[str]:
-    return [key_of(r) for r in refs if "type" in r and "id" in r]
+    return [key_of(r) for r in refs if "type" in r and (r.get("id") or r.get("sha256"))]
 
 
 def missing_entity(entity_type: str, entity_id: Any) -> dict[str, Any]:

@@ -1,0 +1,149 @@
+"""The sync ports (``sync.ports``) on SQLAlchemy, plus the change-stream fence for PostgreSQL.
+
+Every method runs in the caller's session; ``transaction()`` commits only when the engine says so and
+rolls back otherwise, so a mutation's writes, its result and ``last_seq`` commit together or not at all.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import delete, event, func, or_, select
+from sqlalchemy.orm import Session
+
+from server.adapters.models import Change, ClientState, DeadLetter, MutationResult, Officer, ParkedMutation
+from sync.log import Mutation
+from sync.ports import Parked, StoredResult
+
+# One advisory lock id for the change stream (any constant; "ROADSIDE" in ASCII, truncated).
+CHANGE_FENCE_KEY = 0x524F414453494445 & 0x7FFFFFFFFFFFFFFF
+
+
+class SqlSyncTx:
+    def __init__(self, session: Session):
+        self.session, self.committed = session, False
+        self._client: ClientState | None = None
+
+    def lock_client(self, client_id: str) -> int:
+        self._client = self.session.scalar(
+            select(ClientState).where(ClientState.client_id == client_id).with_for_update())
+        if self._client is None:
+            raise LookupError(f"client {client_id} not bound")  # push binds it first; a bug if we get here
+        return self._client.last_seq
+
+    def stored_result(self, client_id: str, seq: int) -> StoredResult | None:
+        row = self.session.scalar(select(MutationResult).where(MutationResult.client_id == client_id,
+                                                               MutationResult.seq == seq))
+        return _stored(row) if row else None
+
+    def mutation_recorded(self, mutation_id: str) -> bool:
+        return self.session.scalar(select(MutationResult.id).where(MutationResult.mutation_id == mutation_id)
+                                   .limit(1)) is not None
+
+    def save_result(self, client_id: str, result: StoredResult) -> None:
+        row = self.session.scalar(select(MutationResult).where(MutationResult.client_id == client_id,
+                                                               MutationResult.seq == result.seq))
+        if row is None:
+            row = MutationResult(client_id=client_id, seq=result.seq, mutation_id=result.mutation_id)
+            self.session.add(row)
+        row.name, row.status, row.code, row.message = result.name, result.status, result.code, result.message
+        row.entity_refs, row.details = list(result.entity_refs), dict(result.details)
+
+    def set_last_seq(self, client_id: str, seq: int) -> None:
+        self._client.last_seq = seq
+
+    def park(self, client_id: str, mutation: Mutation, context: dict, waiting_for: list[str]) -> None:
+        row = self.session.get(ParkedMutation, mutation.id)
+        if row is None:
+            row = ParkedMutation(mutation_id=mutation.id, client_id=client_id, seq=mutation.seq, name=mutation.name,
+                                 args=mutation.args, context=dict(context), attempts=0,
+                                 envelope={"created_at_device": mutation.created_at_device, "gps": mutation.gps})
+            self.session.add(row)
+        else:
+            row.attempts += 1
+        row.waiting_for = list(waiting_for)
+        row.wait_key = waiting_for[0] if waiting_for else ""
+
+    def claim_parked(self, mutation_id: str) -> Parked | None:
+        row = self.session.scalar(select(ParkedMutation).where(ParkedMutation.mutation_id == mutation_id)
+                                  .with_for_update(skip_locked=True))
+        return _parked(row) if row else None
+
+    def unpark(self, mutation_id: str) -> None:
+        self.session.execute(delete(ParkedMutation).where(ParkedMutation.mutation_id == mutation_id))
+
+    def dead_letter(self, client_id: str, mutation: Mutation, trace_id: str, error: str) -> None:
+        officer_id = self._client.officer_id if self._client else None
+        officer = self.session.get(Officer, officer_id) if officer_id else None
+        self.session.add(DeadLetter(trace_id=trace_id, client_id=client_id, officer_id=officer_id,
+                                    unit_id=officer.unit_id if officer else None, mutation_id=mutation.id,
+                                    seq=mutation.seq, name=mutation.name, args=mutation.args, error=error))
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.committed = True
+
+
+class SqlSyncStore:
+    def __init__(self, session: Session):
+        self.session = session
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlSyncTx]:
+        tx = SqlSyncTx(self.session)
+        try:
+            yield tx
+        finally:
+            if not tx.committed:
+                self.session.rollback()
+
+    def parked_for(self, keys: Iterable[str] | None, client_id: str | None = None) -> list[Parked]:
+        stmt = select(ParkedMutation)
+        if keys is not None:
+            conditions = [ParkedMutation.wait_key.in_(list(keys))]
+            if client_id is not None:
+                conditions.append(ParkedMutation.client_id == client_id)
+            stmt = stmt.where(or_(*conditions))
+        rows = self.session.scalars(stmt.order_by(ParkedMutation.client_id, ParkedMutation.seq)).all()
+        parked = [_parked(r) for r in rows]
+        self.session.rollback()  # read-only; do not hold a snapshot open across the retries
+        return parked
+
+
+def _stored(row: MutationResult) -> StoredResult:
+    return StoredResult(mutation_id=row.mutation_id, seq=row.seq, name=row.name, status=row.status, code=row.code,
+                        message=row.message, entity_refs=list(row.entity_refs or []), details=dict(row.details or {}))
+
+
+def _parked(row: ParkedMutation) -> Parked:
+    envelope: dict[str, Any] = row.envelope or {}
+    mutation = Mutation(id=row.mutation_id, seq=row.seq, name=row.name, args=dict(row.args),
+                        created_at_device=envelope.get("created_at_device"), gps=envelope.get("gps"))
+    return Parked(row.client_id, mutation, dict(row.context or {}), list(row.waiting_for or []))
+
+
+# --- the change-stream fence ---------------------------------------------------------------------------------
+# PostgreSQL hands out `changes.seq` at INSERT time but transactions commit in any order, so a reader could
+# see seq 11 before seq 10 commits and move its cookie past 10 for ever. Writers hold a *shared* advisory
+# lock from before their first change row until commit; a pull takes the same lock *exclusively* for the
+# instant of its read, so it only ever sees a prefix with no holes still to fill. SQLite has one writer at
+# a time and needs nothing.
+_fence_installed = False
+
+
+def install_change_fence() -> None:
+    global _fence_installed
+    if _fence_installed:
+        return
+    _fence_installed = True
+
+    @event.listens_for(Change, "before_insert")
+    def _shared_fence(mapper, connection, target) -> None:  # noqa: ANN001
+        if connection.dialect.name == "postgresql":
+            connection.execute(select(func.pg_advisory_xact_lock_shared(CHANGE_FENCE_KEY)))
+
+
+def wait_for_writers(session: Session) -> None:
+    """Inside the pull's transaction: wait until no writer holds change seqs that are not committed yet."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(CHANGE_FENCE_KEY)))
