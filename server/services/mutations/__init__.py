@@ -65,6 +65,7 @@ def load_all() -> dict[str, Registered]:
 
 
 MODULES: list[str] = [
+    "inspections",
     "patrol",
     "evidence",
     "documents",
