@@ -3,6 +3,7 @@ from server.api import admin, auth, catalog, inspections, lookup, system
 from server.api import reference
 from server.api import notifications, patrol, push
 from server.api import blobs, evidence
+from server.api import conflicts, sync
 
 BLUEPRINTS = [
     system.blp,
@@ -17,4 +18,6 @@ BLUEPRINTS = [
     notifications.blp,
     blobs.blp,
     evidence.blp,
+    sync.blp,
+    conflicts.blp,
 ]
