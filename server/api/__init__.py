@@ -3,6 +3,7 @@ from server.api import admin, auth, catalog, inspections, lookup, system
 from server.api import reference
 from server.api import notifications, patrol, push
 from server.api import blobs, evidence
+from server.api import documents, verify
 from server.api import conflicts, sync
 
 BLUEPRINTS = [
@@ -18,6 +19,8 @@ BLUEPRINTS = [
     notifications.blp,
     blobs.blp,
     evidence.blp,
+    documents.blp,
+    verify.blp,
     sync.blp,
     conflicts.blp,
 ]

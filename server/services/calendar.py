@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from server.adapters.models import CalendarDay, CalendarYear
 from server.domain.actor import Actor
@@ -45,34 +46,44 @@ def _library_year(year: int) -> list[tuple[date, bool, str]] | None:
     return rows
 
 
-def ensure_seeded(uow: UnitOfWork, until_year: int | None = None) -> None:
-    """Seed once (idempotent, safe if two workers race): every year from 2020 the library knows."""
+def seed_in(session: Session, until_year: int | None = None) -> None:
+    """Seed once inside the caller's transaction (savepoint; a concurrent seeder winning is fine)."""
+    if session.scalar(select(CalendarYear.year).limit(1)) is not None:
+        return
+    year, last = FIRST_SEEDED_YEAR, until_year or local_today().year + 1
+    try:
+        with session.begin_nested():
+            while year <= last:
+                rows = _library_year(year)
+                if rows is None:
+                    break
+                session.add(CalendarYear(year=year, source="chinese_calendar", note="由 chinese_calendar 导入"))
+                for day, workday, name in rows:
+                    session.add(CalendarDay(day=day, is_workday=workday, name=name, source="chinese_calendar"))
+                year += 1
+    except IntegrityError:
+        pass  # another worker seeded it first
+
+
+def ensure_seeded(uow: UnitOfWork) -> None:
     with uow:
-        if uow.session.scalar(select(CalendarYear.year).limit(1)) is not None:
-            return
-        year = FIRST_SEEDED_YEAR
-        last = until_year or local_today().year + 1
-        try:
-            with uow.session.begin_nested():
-                while year <= last:
-                    rows = _library_year(year)
-                    if rows is None:
-                        break
-                    uow.session.add(CalendarYear(year=year, source="chinese_calendar", note="由 chinese_calendar 导入"))
-                    for day, workday, name in rows:
-                        uow.session.add(CalendarDay(day=day, is_workday=workday, name=name, source="chinese_calendar"))
-                    year += 1
-            uow.commit()
-        except IntegrityError:
-            uow.rollback()  # another worker seeded it first
+        seed_in(uow.session)
+        uow.commit()
+
+
+def load_in(session: Session) -> WorkCalendar:
+    """The calendar inside the caller's transaction (sync handlers must neither commit nor roll back)."""
+    seed_in(session)
+    days = session.scalars(select(CalendarDay)).all()
+    years = session.scalars(select(CalendarYear.year)).all()
+    return WorkCalendar({d.day: d.is_workday for d in days}, years)
 
 
 def load(uow: UnitOfWork) -> WorkCalendar:
-    ensure_seeded(uow)
     with uow:
-        days = uow.session.scalars(select(CalendarDay)).all()
-        years = uow.session.scalars(select(CalendarYear.year)).all()
-        return WorkCalendar({d.day: d.is_workday for d in days}, years)
+        cal = load_in(uow.session)
+        uow.commit()
+        return cal
 
 
 def export(uow: UnitOfWork, from_year: int, to_year: int) -> dict[str, Any]:
