@@ -1,0 +1,124 @@
+"""领导带班巡查 over HTTP: points and posters, roster CSV, online check-in, patrol log, compliance."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from geopy.distance import distance as geo_distance
+from sqlalchemy import select
+
+from server.adapters.models import DutyShift, PatrolPoint
+from tests import factories
+
+
+def today_shift(db_session, username="leader_dd01") -> DutyShift:
+    leader = factories.officer(db_session, username)
+    return db_session.scalars(select(DutyShift).where(DutyShift.leader_id == leader.id)
+                              .order_by(DutyShift.starts_at)).all()[1]
+
+
+def checkin_body(point, qr, at, meters_north=0.0, accuracy=8.0, cid=None):
+    dest = geo_distance(meters=meters_north).destination((point.lat, point.lon), bearing=0)
+    return {"id": cid or str(uuid.uuid4()), "point_qr": qr, "at": at.isoformat(),
+            "gps": {"lat": dest.latitude, "lon": dest.longitude, "accuracy_m": accuracy, "source": "gps"}}
+
+
+def point_and_qr(client, headers, db_session):
+    point = db_session.scalar(select(PatrolPoint).where(PatrolPoint.name == "兴安北路货运车辆检查点"))
+    return point, client.get(f"/api/patrol/points/{point.id}/qr", headers=headers).get_json()["qr"]
+
+
+def test_leader_creates_a_point_and_prints_its_poster(client, login, db_session):
+    headers = login("leader_dd01")
+    unit = factories.unit(db_session, "DD01")
+    resp = client.post("/api/patrol/points", headers=headers,
+                       json={"unit_id": unit.id, "name": "新华大街路口", "lat": 40.85, "lon": 111.67, "radius_m": 120})
+    assert resp.status_code == 201, resp.get_json()
+    poster = client.get(f"/api/patrol/points/{resp.get_json()['id']}/poster.svg", headers=headers)
+    assert poster.status_code == 200 and poster.mimetype == "image/svg+xml"
+    text = poster.get_data(as_text=True)
+    assert "新华大街路口" in text and "120 米" in text and 'class="segno"' in text
+
+
+def test_officer_cannot_create_points_and_other_brigades_points_are_hidden(client, login, db_session):
+    unit = factories.unit(db_session, "DD01")
+    resp = client.post("/api/patrol/points", headers=login("zhangwei"),
+                       json={"unit_id": unit.id, "name": "x", "lat": 40.8, "lon": 111.6})
+    assert resp.status_code == 403 and resp.get_json()["error"]["code"] == "forbidden"
+    names = {p["name"] for p in client.get("/api/patrol/points", headers=login("wangqiang")).get_json()}
+    assert "金桥开发区物流园门口" in names and "兴安北路货运车辆检查点" not in names
+    assert "呼和浩特公路客运枢纽站" in names  # the 支队's points are everyone's
+
+
+def test_online_checkin_inside_radius_then_replay_then_outside(client, login, db_session, app):
+    headers = login("leader_dd01")
+    point, qr = point_and_qr(client, headers, db_session)
+    shift = today_shift(db_session)
+    at = shift.starts_at + timedelta(hours=2)
+    body = checkin_body(point, qr, at, meters_north=40)
+    first = client.post("/api/patrol/checkins", json=body, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    replay = client.post("/api/patrol/checkins", json=body, headers=headers)
+    assert replay.status_code == 200 and replay.get_json()["id"] == body["id"]
+    far = client.post("/api/patrol/checkins", json=checkin_body(point, qr, at, meters_north=point.radius_m + 300),
+                      headers=headers)
+    err = far.get_json()["error"]
+    assert far.status_code == 422 and err["code"] == "checkin-outside-radius" and "450 米" in err["message"]
+    log = client.get("/api/patrol/checkins", headers=headers).get_json()
+    assert [c["id"] for c in log] == [body["id"]] and log[0]["point_name"] == point.name
+
+
+def test_checkin_with_unknown_fields_or_forged_qr_is_refused(client, login, db_session):
+    headers = login("leader_dd01")
+    point, qr = point_and_qr(client, headers, db_session)
+    at = today_shift(db_session).starts_at + timedelta(hours=1)
+    body = checkin_body(point, qr, at)
+    body["extra"] = 1
+    assert client.post("/api/patrol/checkins", json=body, headers=headers).status_code == 422
+    forged = checkin_body(point, qr.replace(qr.split(".")[1], qr.split(".")[1][:-2] + "AA"), at)
+    resp = client.post("/api/patrol/checkins", json=forged, headers=headers)
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "point-qr-invalid"
+
+
+def test_roster_csv_import_all_or_nothing(client, login, db_session):
+    headers = login("leader_dd01")
+    unit = factories.unit(db_session, "DD01")
+    good = "date,shift,start,end,leader,officers\n2026-12-01,白班,08:00,20:00,leader_dd01,zhangwei;lina\n" \
+           "2026-12-01,夜班,20:00,08:00,leader_dd01,lina\n"
+    resp = client.post(f"/api/patrol/roster/import?unit_id={unit.id}", data=good.encode(), headers=headers,
+                       content_type="text/csv")
+    assert resp.status_code == 201, resp.get_json()
+    night = [s for s in resp.get_json() if s["shift"] == "夜班"][0]
+    assert night["starts_at"].startswith("2026-12-01T12:00") and night["ends_at"].startswith("2026-12-02T00:00")
+    bad = "date,shift,start,end,leader,officers\n2026-12-02,白班,08:00,20:00,leader_dd01,zhangwei\n" \
+          "2026-12-03,白班,8点,20:00,nobody,zhangwei\n"
+    resp = client.post(f"/api/patrol/roster/import?unit_id={unit.id}", data=bad.encode(), headers=headers,
+                       content_type="text/csv")
+    err = resp.get_json()["error"]
+    assert resp.status_code == 422 and err["details"]["line"] == 3
+    assert set(err["details"]["fields"]) == {"start", "leader"}
+    days = client.get("/api/patrol/roster?start=2026-12-01&end=2026-12-03", headers=headers).get_json()
+    assert {d["duty_date"] for d in days} == {"2026-12-01"}
+
+
+def test_roster_refuses_a_leader_without_the_leader_role(client, login, db_session):
+    unit = factories.unit(db_session, "DD01")
+    resp = client.put("/api/patrol/roster", headers=login("leader_dd01"), json={
+        "unit_id": unit.id, "duty_date": "2026-12-05", "shift": "白班", "start": "08:00", "end": "20:00",
+        "leader_id": factories.officer(db_session, "zhangwei").id, "officer_ids": []})
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "roster-leader-role"
+
+
+def test_compliance_shows_required_and_done_per_leader(client, login, db_session):
+    headers = login("leader_dd01")
+    point, qr = point_and_qr(client, headers, db_session)
+    shift = today_shift(db_session)
+    client.post("/api/patrol/checkins", json=checkin_body(point, qr, shift.starts_at + timedelta(hours=1)),
+                headers=headers)
+    rows = client.get(f"/api/patrol/compliance?week={shift.duty_date.isoformat()}",
+                      headers=login("leader")).get_json()
+    mine = [r for r in rows if r["leader_name"] == "刘带班"][0]
+    shifts = mine["shifts"]
+    assert mine["per_shift"] == 2 and mine["required"] == max(2 * shifts, 8)
+    assert mine["done"] == 1 and mine["met"] is False
+    assert client.get("/api/patrol/compliance", headers=login("zhangwei")).status_code == 403
