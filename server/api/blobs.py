@@ -48,8 +48,8 @@ def put_blob(sha256):
     request.max_content_length = cfg["MAX_BLOB_BYTES"]
     rng = blobs.parse_range(request.headers.get("Content-Range"), request.content_length)
     declared = request.mimetype if request.mimetype not in ("", "application/octet-stream") else None
-    state = blobs.receive(UnitOfWork(), store_for(current_app), cfg, current_actor(), sha256, rng, request.stream,
-                          declared)
+    state = blobs.receive(UnitOfWork(), store_for(current_app), cfg, current_actor(), sha256, rng,
+                          lambda: request.stream, declared)
     code = 200 if state.existed else 201 if state.complete else 202
     return state, code, _progress_headers(state)
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import BinaryIO, Mapping
+from typing import BinaryIO, Callable, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -108,8 +108,11 @@ def status(uow: UnitOfWork, cfg: Mapping, actor: Actor, sha256: str) -> UploadSt
 
 
 def receive(uow: UnitOfWork, store: BlobStore, cfg: Mapping, actor: Actor, sha256: str, rng: ContentRange,
-            body: BinaryIO, declared_mime: str | None) -> UploadState:
-    """Append one chunk; on the last byte verify and store. Re-sent bytes (a lost response) are skipped."""
+            body: Callable[[], BinaryIO], declared_mime: str | None) -> UploadState:
+    """Append one chunk; on the last byte verify and store. Re-sent bytes (a lost response) are skipped.
+
+    ``body`` is opened only after the size, quota and offset checks pass, so a refused upload reads no byte.
+    """
     check_sha(sha256)
     with uow:
         blob = uow.session.get(Blob, sha256)
@@ -133,7 +136,7 @@ def receive(uow: UnitOfWork, store: BlobStore, cfg: Mapping, actor: Actor, sha25
         if rng.start > offset:
             raise ConflictError("upload-offset-mismatch", f"上传位置不连续：服务器已收到 {offset} 字节，请从该位置继续",
                                 {"offset": offset})
-        interrupted = _append(fh, body, skip=offset - rng.start, length=rng.length)
+        interrupted = _append(fh, body(), skip=offset - rng.start, length=rng.length)
         received = fh.tell()
     with uow:
         row = uow.session.get(BlobUpload, row.id)
