@@ -7,7 +7,7 @@ from typing import Any
 
 from sync.results import Rejected
 
-_MISSING = object()
+MISSING = object()  # "no custom value sent" (None is a legitimate value)
 
 
 class Kind(str, Enum):
@@ -35,7 +35,7 @@ class ConflictRecord:
     assignee_role: str = "legal_reviewer"
 
 
-def resolved_value(choice: str, server_value: Any, device_value: Any, custom: Any = _MISSING) -> Any:
+def resolved_value(choice: str, server_value: Any, device_value: Any, custom: Any = MISSING) -> Any:
     """The value a resolution writes. ``keep_server`` keeps what the server holds *now*."""
     try:
         resolution = Resolution(choice)
@@ -46,7 +46,7 @@ def resolved_value(choice: str, server_value: Any, device_value: Any, custom: An
         return server_value
     if resolution is Resolution.TAKE_DEVICE:
         return device_value
-    if custom is _MISSING:
+    if custom is MISSING:
         raise Rejected("resolution-value-missing", "选择自定义处理时必须填写新的值")
     return custom
 

@@ -9,6 +9,7 @@ from server.api.deps import auth_required, current_actor
 from server.api.schemas import StrictSchema
 from server.services import conflicts
 from server.services.uow import UnitOfWork
+from sync.conflicts import MISSING
 
 blp = Blueprint("conflicts", __name__, url_prefix="/api/conflicts", description="同步冲突处理")
 
@@ -70,6 +71,6 @@ def resolve(args, conflict_id: int):
             expected = int(raw.strip().removeprefix("W/").strip('"'))
         except ValueError:
             expected = -1
-    value = args["value"] if "value" in args else conflicts._MISSING
+    value = args["value"] if "value" in args else MISSING
     row = conflicts.resolve(UnitOfWork(), current_actor(), conflict_id, args["resolution"], value, expected)
     return conflicts.payload(row)

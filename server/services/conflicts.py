@@ -17,10 +17,9 @@ from server.domain.timeutil import utcnow
 from server.services.scope import get_scoped, scoped
 from server.services.uow import UnitOfWork
 from sync import Rejected
-from sync.conflicts import Kind, ensure_open, resolved_value
+from sync.conflicts import MISSING, Kind, ensure_open, resolved_value
 
 SETTLING_ROLES = ("legal_reviewer", "leader", "admin")
-_MISSING = object()
 
 # entity_type -> fn(uow, actor, conflict) returning (value the server holds now, setter writing the decided value)
 Resolver = Callable[[UnitOfWork, Actor, SyncConflict], tuple[Any, Callable[[Any], None]]]
@@ -75,7 +74,7 @@ def list_conflicts(uow: UnitOfWork, actor: Actor, *, status: str = "open", entit
         return list(uow.session.scalars(stmt.order_by(SyncConflict.id).limit(limit)))
 
 
-def resolve(uow: UnitOfWork, actor: Actor, conflict_id: int, choice: str, value: Any = _MISSING,
+def resolve(uow: UnitOfWork, actor: Actor, conflict_id: int, choice: str, value: Any = MISSING,
             expected_version: int | None = None) -> SyncConflict:
     actor.require(*SETTLING_ROLES)
     with uow:
