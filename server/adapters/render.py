@@ -77,17 +77,17 @@ def register_font() -> str:
 
 def styles() -> dict[str, ParagraphStyle]:
     font = register_font()
-    base = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=15, wordWrap="CJK", spaceAfter=3)
+    base = ParagraphStyle("body", fontName=font, fontSize=10, leading=13.5, wordWrap="CJK", spaceAfter=2)
     return {
         "p": base,
-        "h1": ParagraphStyle("h1", parent=base, fontSize=17, leading=22, alignment=TA_CENTER, spaceAfter=4),
+        "h1": ParagraphStyle("h1", parent=base, fontSize=16, leading=20, alignment=TA_CENTER, spaceAfter=2),
         "authority": ParagraphStyle("authority", parent=base, fontSize=12, alignment=TA_CENTER),
-        "number": ParagraphStyle("number", parent=base, alignment=TA_RIGHT, spaceAfter=6),
-        "h2": ParagraphStyle("h2", parent=base, fontSize=11.5, leading=16, spaceBefore=5, textColor=colors.HexColor("#1f3a60")),
+        "number": ParagraphStyle("number", parent=base, alignment=TA_RIGHT, spaceAfter=4, rightIndent=24 * mm),
+        "h2": ParagraphStyle("h2", parent=base, fontSize=11, leading=14, spaceBefore=3, textColor=colors.HexColor("#1f3a60")),
         "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT),
         "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10, textColor=colors.grey),
         "warning": ParagraphStyle("warning", parent=base, textColor=colors.HexColor("#a04000")),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=9.5, leading=13, spaceAfter=0),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=11.5, spaceAfter=0),
     }
 
 
@@ -152,11 +152,11 @@ def _flowables(markup: str) -> list:
     for kind, cls, content in parser.blocks:
         if kind == "table":
             rows = [[Paragraph(escape(c), st["cell"]) for c in row] for row in content]
-            table = Table(rows, colWidths=[34 * mm, 136 * mm])
+            table = Table(rows, colWidths=[34 * mm, 140 * mm])
             table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                                        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f2f4f7"))]))
-            out += [table, Spacer(1, 3 * mm)]
+            out += [table, Spacer(1, 2 * mm)]
             continue
         style = st.get(cls) or st.get(kind) or st["p"]
         out.append(Paragraph(escape(content), style))
@@ -176,15 +176,16 @@ def render_pdf(markup: str, verify_url: str | None, title: str = "") -> bytes:
         canvas.saveState()
         font = register_font()
         if qr_png is not None:
-            size = 24 * mm
-            canvas.drawImage(qr_png, A4[0] - 16 * mm - size, A4[1] - 12 * mm - size, size, size)
+            # Top-right, above the party table; the caption sits left of the code so nothing overlaps the table.
+            size, left, bottom = 20 * mm, A4[0] - 14 * mm - 20 * mm, A4[1] - 8 * mm - 20 * mm
+            canvas.drawImage(qr_png, left, bottom, size, size)
             canvas.setFont(font, 6.5)
-            canvas.drawRightString(A4[0] - 16 * mm, A4[1] - 14 * mm - size, "扫码核验文书真伪")
+            canvas.drawRightString(left - 1 * mm, bottom + 2 * mm, "扫码核验文书真伪")
         canvas.setFont(font, 8)
         canvas.drawCentredString(A4[0] / 2, 10 * mm, f"第 {doc.page} 页")
         canvas.restoreState()
 
-    pdf = SimpleDocTemplate(buf, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=16 * mm,
-                            bottomMargin=16 * mm, title=title, author="Roadside", invariant=1)
+    pdf = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=12 * mm,
+                            bottomMargin=14 * mm, title=title, author="Roadside", invariant=1)
     pdf.build(_flowables(markup), onFirstPage=decorate, onLaterPages=decorate)
     return buf.getvalue()
