@@ -5,6 +5,8 @@ Progress headers (tus-like): ``Upload-Offset`` = bytes the server holds for you,
 """
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, request, send_file
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -12,8 +14,11 @@ from marshmallow import Schema, fields
 from server.adapters.blobstore import store_for
 from server.api.deps import auth_required, config, current_actor
 from server.domain.errors import NotFound
-from server.services import blobs, evidence
+from server.extensions import db
+from server.services import blobs, evidence, sync_push
 from server.services.uow import UnitOfWork
+
+log = logging.getLogger("roadside.blobs")
 
 blp = Blueprint("blobs", __name__, url_prefix="/api/blobs", description="证据文件：内容寻址、断点续传、查阅留痕")
 
@@ -51,7 +56,20 @@ def put_blob(sha256):
     state = blobs.receive(UnitOfWork(), store_for(current_app), cfg, current_actor(), sha256, rng,
                           lambda: request.stream, declared)
     code = 200 if state.existed else 201 if state.complete else 202
+    if code == 201:
+        _release_parked(sha256)
     return state, code, _progress_headers(state)
+
+
+def _release_parked(sha256: str) -> None:
+    """evidence.attach mutations parked for this blob run now. The upload itself already succeeded, so a
+    failure here is logged, not returned: the parked mutations stay parked for the next retry sweep."""
+    try:
+        sync_push.retry_parked(db.session, config(), [f"blob:{sha256}"])
+    except Exception:
+        log.exception("retrying mutations parked for blob %s failed", sha256)
+    finally:
+        db.session.rollback()
 
 
 @blp.route("/<sha256>", methods=["GET", "HEAD"])

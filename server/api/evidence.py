@@ -77,17 +77,6 @@ class AccessSchema(Schema):
     at = fields.DateTime()
 
 
-class AlertSchema(Schema):
-    id = fields.Integer()
-    evidence_id = fields.String()
-    unit_id = fields.Integer()
-    officer_id = fields.Integer(allow_none=True)
-    device_id = fields.String(allow_none=True)
-    stored = fields.Dict()
-    received = fields.Dict()
-    created_at = fields.DateTime()
-
-
 class BreakSchema(Schema):
     chain = fields.Integer()
     seq = fields.Integer()
@@ -138,14 +127,6 @@ def access_log(query):
     """证据查阅记录（谁在何时从哪台设备查看了哪份证据）"""
     return evidence.access_log(UnitOfWork(), current_actor(), query.get("evidence_id"), query.get("officer_id"),
                                query["limit"])
-
-
-@blp.route("/admin/evidence-alerts")
-@blp.response(200, AlertSchema(many=True))
-@auth_required
-def integrity_alerts():
-    """证据完整性告警：同一证据编号收到不同内容（两份均保留）"""
-    return evidence.integrity_alerts(UnitOfWork(), current_actor())
 
 
 @blp.route("/admin/audit/verify")

@@ -14,12 +14,14 @@ from sqlalchemy import and_, or_, select
 
 from server.adapters import audit_chain
 from server.adapters.blobstore import BlobStore
-from server.adapters.models import AuditEntry, Blob, Evidence, EvidenceAccess, EvidenceIntegrityAlert, GpsFix
+from server.adapters.models import AuditEntry, Blob, Evidence, EvidenceAccess, GpsFix
 from server.domain import gps
 from server.domain.actor import Actor
 from server.domain.errors import DomainError, NotFound
-from server.services.scope import scoped, visible_unit_ids
+from server.services.conflicts import resolver
+from server.services.scope import get_scoped, scoped, visible_unit_ids
 from server.services.uow import UnitOfWork
+from sync import Rejected
 
 REVIEW_ROLES = ("leader", "legal_reviewer", "admin")
 VARIANTS = ("original", "display", "thumb")
@@ -140,13 +142,20 @@ def access_log(uow: UnitOfWork, actor: Actor, evidence_id: str | None = None, of
         return uow.session.scalars(stmt.order_by(EvidenceAccess.id.desc()).limit(limit)).all()
 
 
-def integrity_alerts(uow: UnitOfWork, actor: Actor, open_only: bool = True) -> list[EvidenceIntegrityAlert]:
-    actor.require(*REVIEW_ROLES)
-    with uow:
-        stmt = scoped(select(EvidenceIntegrityAlert), EvidenceIntegrityAlert, actor)
-        if open_only:
-            stmt = stmt.where(EvidenceIntegrityAlert.resolved_at.is_(None))
-        return uow.session.scalars(stmt.order_by(EvidenceIntegrityAlert.id.desc())).all()
+@resolver("evidence")
+def _settle_integrity_conflict(uow: UnitOfWork, actor: Actor, conflict) -> tuple[Any, Any]:
+    """An integrity conflict is settled by a person confirming the stored evidence; evidence is never replaced."""
+    try:
+        get_scoped(uow.session, Evidence, conflict.entity_id, actor)
+    except NotFound:
+        raise Rejected("entity-gone", "冲突涉及的证据不存在或不在您的管辖范围内") from None
+
+    def setter(value: Any) -> None:
+        if value != conflict.server_value:
+            raise Rejected("evidence-append-only", "证据只能追加、不能替换：请选择保留原证据（keep_server）；"
+                                                   "如原证据有误，请作废后重新采集")
+
+    return conflict.server_value, setter
 
 
 # --- row seals: a direct UPDATE/DELETE of an evidence row is caught by comparing it with its audit entries ---

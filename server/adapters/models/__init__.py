@@ -11,7 +11,7 @@ from server.adapters.models.catalog import CatalogEntry  # noqa: F401
 from server.adapters.models.cases import Case, Inspection  # noqa: F401
 from server.adapters.models.journal import AuditEntry, AuditHead, Change  # noqa: F401
 from server.adapters.models.evidence import (  # noqa: F401
-    Blob, BlobUpload, Evidence, EvidenceAccess, EvidenceIntegrityAlert, GpsFix,
+    Blob, BlobUpload, Evidence, EvidenceAccess, GpsFix,
 )
 from server.adapters.models.patrol import DutyShift, PatrolCheckin, PatrolPoint, PatrolRequirement  # noqa: F401
 from server.adapters.models.push import Notification, PushDelivery, PushSubscription  # noqa: F401

@@ -94,22 +94,6 @@ class Evidence(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class EvidenceIntegrityAlert(Base):
-    """Same evidence id arrived again with different content: both versions are kept, a person must look."""
-
-    __tablename__ = "evidence_integrity_alerts"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    evidence_id: Mapped[str] = mapped_column(String(64), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    officer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("officers.id"))
-    device_id: Mapped[Optional[str]] = mapped_column(String(64))
-    mutation_id: Mapped[Optional[str]] = mapped_column(String(64))
-    stored: Mapped[dict] = mapped_column()  # the content already on record
-    received: Mapped[dict] = mapped_column()  # the differing content, kept verbatim
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[Optional[datetime]] = mapped_column()
-
-
 class EvidenceAccess(Base):
     """Who read which evidence file, when, from which device (查阅记录)."""
 

@@ -1,4 +1,4 @@
-"""evidence: blobs, uploads, gps fixes, evidence, alerts, access log
+"""evidence: blobs, uploads, gps fixes, evidence, access log
 
 Revision ID: 0003_evidence
 Revises: 0001_foundation
@@ -71,25 +71,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_evidence_access_officer_id'), ['officer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_evidence_access_sha256'), ['sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_evidence_access_unit_id'), ['unit_id'], unique=False)
-
-    op.create_table('evidence_integrity_alerts',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('evidence_id', sa.String(length=64), nullable=False),
-    sa.Column('unit_id', sa.Integer(), nullable=False),
-    sa.Column('officer_id', sa.Integer(), nullable=True),
-    sa.Column('device_id', sa.String(length=64), nullable=True),
-    sa.Column('mutation_id', sa.String(length=64), nullable=True),
-    sa.Column('stored', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('received', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
-    sa.Column('created_at', server.adapters.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('resolved_at', server.adapters.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['officer_id'], ['officers.id'], name=op.f('fk_evidence_integrity_alerts_officer_id_officers')),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_evidence_integrity_alerts_unit_id_units')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_integrity_alerts'))
-    )
-    with op.batch_alter_table('evidence_integrity_alerts', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_evidence_integrity_alerts_evidence_id'), ['evidence_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_evidence_integrity_alerts_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('gps_fixes',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -166,11 +147,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_gps_fixes_device_time')
 
     op.drop_table('gps_fixes')
-    with op.batch_alter_table('evidence_integrity_alerts', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_evidence_integrity_alerts_unit_id'))
-        batch_op.drop_index(batch_op.f('ix_evidence_integrity_alerts_evidence_id'))
-
-    op.drop_table('evidence_integrity_alerts')
     with op.batch_alter_table('evidence_access', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_evidence_access_unit_id'))
         batch_op.drop_index(batch_op.f('ix_evidence_access_sha256'))

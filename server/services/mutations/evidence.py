@@ -14,17 +14,20 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from server.adapters import audit_chain, imaging
+from server.adapters import imaging
 from server.adapters.blobstore import store_for
 from server.adapters.models import (
-    AuditEntry, Blob, Case, EnforcementCertificate, Evidence, EvidenceIntegrityAlert, Inspection,
+    AuditEntry, Blob, Case, EnforcementCertificate, Evidence, Inspection,
 )
 from server.domain.timeutil import to_local
 from server.services import evidence as evidence_service
 from server.services.gps import GpsFixSchema, fix_data, record_fix
 from server.services.mutations import MutationContext, mutation
 from server.services.scope import scoped
+from server.services.conflicts import open_conflict
 from sync import Outcome, Rejected, Status, Waiting
+from sync.conflicts import Kind
+from sync.evidence import INTEGRITY_FLAG, INTEGRITY_MESSAGE, AppendVerdict, classify_append, content_digest
 
 KINDS = ("photo", "signature", "audio", "video")
 # Which sniffed types each kind accepts (WebM looks the same for sound and picture, so both accept it).
@@ -65,7 +68,7 @@ def content_of(args: dict) -> dict[str, Any]:
 
 
 def content_hash(content: dict) -> str:
-    return hashlib.sha256(audit_chain.canonical(content).encode()).hexdigest()
+    return content_digest(content)
 
 
 @mutation("evidence.attach", AttachArgs)
@@ -121,20 +124,20 @@ def attach(ctx: MutationContext, args: dict) -> Outcome:
 def _repeat(ctx: MutationContext, ev: Evidence, content: dict) -> Outcome:
     """Same id again: identical content is a harmless duplicate; different content must reach a person."""
     refs = [{"type": "evidence", "id": ev.id}]
-    if content_hash(content) == ev.content_sha256:
+    if classify_append(ev.content_sha256, content_hash(content)) is AppendVerdict.DUPLICATE:
         return Outcome(Status.APPLIED, code="duplicate-ignored", message="重复提交的证据，已忽略", entity_refs=refs)
-    alert = EvidenceIntegrityAlert(evidence_id=ev.id, unit_id=ev.unit_id, officer_id=ctx.actor.officer_id,
-                                   device_id=ctx.actor.device_id, mutation_id=ctx.mutation_id,
-                                   stored=_stored_content(ctx, ev), received=content)
-    ctx.uow.session.add(alert)
-    if "integrity-alert" not in ev.flags:
-        ev.flags = [*ev.flags, "integrity-alert"]
+    # Both versions are kept: the stored evidence untouched, the newcomer verbatim in the conflict row that
+    # lands in the unit's 需要处理 inbox for a legal reviewer.
+    conflict = open_conflict(ctx.uow, ctx.actor, unit_id=ev.unit_id, kind=Kind.INTEGRITY, entity_type="evidence",
+                             entity_id=ev.id, field="content", base=None, server_value=_stored_content(ctx, ev),
+                             device_value=content, client_id=ctx.client_id, mutation_id=ctx.mutation_id)
+    if INTEGRITY_FLAG not in ev.flags:
+        ev.flags = [*ev.flags, INTEGRITY_FLAG]
     ev.version += 1
     ctx.uow.session.flush()
-    _record(ctx, "evidence.integrity_alert", ev, {"alert_id": alert.id, "received": content})
-    return Outcome(Status.CONFLICT, code="evidence-integrity-alert",
-                   message="同一证据编号收到了不同内容：两份均已保留并标记，等待核查", entity_refs=refs,
-                   details={"alert_id": alert.id})
+    _record(ctx, "evidence.integrity_alert", ev, {"conflict_id": conflict.id, "received": content})
+    return Outcome(Status.CONFLICT, code="evidence-integrity-alert", message=INTEGRITY_MESSAGE, entity_refs=refs,
+                   details={"conflict_id": conflict.id})
 
 
 @mutation("evidence.void", VoidArgs)
