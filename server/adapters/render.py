@@ -169,7 +169,8 @@ def render_pdf(markup: str, verify_url: str | None, title: str = "") -> bytes:
     qr_png = None
     if verify_url:
         qr_buf = io.BytesIO()
-        segno.make(verify_url, error="m").save(qr_buf, kind="png", scale=3, border=1)
+        # A fixed mask skips segno's best-mask search (most of its time); any mask is a valid, scannable code.
+        segno.make(verify_url, error="m", micro=False, mask=0).save(qr_buf, kind="png", scale=3, border=1)
         qr_png = ImageReader(io.BytesIO(qr_buf.getvalue()))
 
     def decorate(canvas, doc):
