@@ -54,7 +54,7 @@ def loop(app: Flask, stop: threading.Event, clock: Callable[[], datetime] = utcn
 def register(app: Flask) -> None:
     """Add ``roadside worker``; start the embedded thread on the first request when configured."""
     app.cli.add_command(worker_cmd)
-    if not app.config.get("EMBEDDED_WORKER") or app.config.get("TESTING"):
+    if not app.config.get("EMBEDDED_WORKER"):  # tests turn it off (conftest) unless a test asks for it
         return
     lock, state = threading.Lock(), {}
 
