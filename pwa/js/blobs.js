@@ -5,7 +5,8 @@ import { db } from './db.js';
 import { emit } from './bus.js';
 
 export const MAX_SIDE = 2048;
-export const MAX_INPUT_BYTES = 60 * 1024 * 1024;  // above this we refuse before decoding (memory)
+// Phone cameras give 3–12 MB; above this a full decode can exhaust a phone's memory, so refuse first.
+export const MAX_INPUT_BYTES = 30 * 1024 * 1024;
 const CHUNK = 256 * 1024;
 
 export async function sha256Hex(blob) {
@@ -55,11 +56,10 @@ async function serverOffset(sha256, total) {
     if (e instanceof ApiError && e.status === 404) return 0;
     throw e;
   }
-  const offset = resp.headers.get('Upload-Offset') ?? resp.headers.get('X-Received-Bytes');
-  if (offset !== null) return Number(offset);
-  const range = resp.headers.get('Range');  // "bytes=0-N"
-  if (range) return Number(range.split('-')[1]) + 1;
-  return resp.status === 200 ? total : 0;
+  // tus-like headers (server/api/blobs.py): Upload-Offset = bytes held, Upload-Complete once verified.
+  if (resp.headers.get('Upload-Complete') === 'true') return total;
+  const offset = resp.headers.get('Upload-Offset');
+  return offset !== null ? Number(offset) : 0;
 }
 
 /** Upload one blob resumably; progress goes out as 'blob-progress' {sha256, sent, total}. */
@@ -72,8 +72,8 @@ export async function uploadBlob(sha256) {
   while (sent < total) {
     const chunk = row.blob.slice(sent, Math.min(total, sent + CHUNK));
     const resp = await api.blobPut(sha256, chunk, sent, total, row.mime);
-    const next = resp.headers.get('Upload-Offset');
-    sent = next !== null ? Number(next) : sent + chunk.size;
+    if (resp.headers.get('Upload-Complete') === 'true') sent = total;
+    else sent = Number(resp.headers.get('Upload-Offset') ?? sent + chunk.size);
     emit('blob-progress', { sha256, sent, total });
   }
   // Keep the bytes locally (evidence must survive until its mutation is applied); mark as on server.

@@ -93,8 +93,11 @@ export async function unlock(officerId, pin) {
     const left = MAX_PIN_FAILURES - account.failures;
     throw new ApiError(401, 'pin-wrong', left > 0 ? `PIN 错误，还可尝试 ${left} 次` : 'PIN 错误次数过多，已停用，请联网用密码登录');
   }
-  account.failures = 0;
-  await adb.put('accounts', account);
+  if (account.failures) {
+    account.failures = 0;
+    // A full disk must not lock the officer out of their own data: the reset can wait.
+    await adb.put('accounts', account).catch(() => { account.failures = 0; });
+  }
   current = { account, key, tokens };
   await openOfficerDB(officerId);
   emit('session', { state: 'unlocked', account });

@@ -157,3 +157,25 @@ def scan_image(page, token: str, tmp_path: Path, name: str = "qr.png"):
     page.locator("#qr-photo").set_input_files(str(qr_png(token, tmp_path / name)))
     page.wait_for_selector(".result[data-state]")
     return page.locator(".result")
+
+
+def fake_camera_y4m(token: str, path: Path, size=(640, 480), frames: int = 5) -> Path:
+    """A Y4M (YUV 4:2:0) stream showing the QR, for ``--use-file-for-fake-video-capture``."""
+    import segno
+    from PIL import Image
+
+    qr = segno.make(token, error="m")
+    buffer = path.with_suffix(".png")
+    qr.save(str(buffer), scale=4, border=4)
+    frame = Image.new("RGB", size, "white")
+    code = Image.open(buffer).convert("RGB")
+    code.thumbnail((size[1] - 20, size[1] - 20))
+    frame.paste(code, ((size[0] - code.width) // 2, (size[1] - code.height) // 2))
+    y, u, v = frame.convert("YCbCr").split()
+    half = (size[0] // 2, size[1] // 2)
+    planes = y.tobytes() + u.resize(half).tobytes() + v.resize(half).tobytes()
+    with open(path, "wb") as fh:
+        fh.write(f"YUV4MPEG2 W{size[0]} H{size[1]} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            fh.write(b"FRAME\n" + planes)
+    return path

@@ -82,3 +82,23 @@ def test_camera_permission_denied_gives_clear_message(new_context):
     alert.wait_for()
     assert "摄像头" in alert.inner_text() and ("权限" in alert.inner_text() or "未找到" in alert.inner_text())
     assert page.locator("input[name=number]").is_visible()  # the manual fallback is right there
+
+
+def test_camera_stream_scan_of_second_officer_certificate(launch_browser, new_context, signed_qr, tmp_path):
+    """A real getUserMedia stream (Chromium's fake camera playing a Y4M of 李娜's 执法证 QR) decoded by jsQR."""
+    from tests.pwa.conftest import fake_camera_y4m
+
+    video = fake_camera_y4m(signed_qr("15010102", officer=True), tmp_path / "cert.y4m")
+    camera_browser = launch_browser(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                                     f"--use-file-for-fake-video-capture={video}"])
+    page = new_context(target=camera_browser, permissions=["camera"]).new_page()
+    pwa_login(page, "zhangwei")
+    page.goto("/#/scan?pick=officer&back=inspection")
+    page.locator("#start-camera").click()
+    result = page.locator(".result[data-state]")
+    result.wait_for()
+    assert result.locator(".result-banner").inner_text() == "有效"
+    assert "李娜" in result.inner_text() and "15010102" in result.inner_text()
+    page.get_by_role("button", name="作为第二名执法人员").click()
+    page.wait_for_selector("main[data-view=inspection] select[name=second-officer]")
+    assert page.locator("select[name=second-officer]").evaluate("s => s.selectedOptions[0].textContent").startswith("李娜")
