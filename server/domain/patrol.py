@@ -1,7 +1,7 @@
 """领导带班巡查 rules, pure: is a check-in proof of presence, and did a leader patrol often enough?
 
-Distances use geopy's geodesic (WGS-84). ``server/domain/gps.py`` (evidence) had not landed when this was
-written, so the one distance function lives here; swap it for theirs in one place if it grows plausibility rules.
+Distances and the plausibility of the fix itself (speed jumps, clock) come from ``server/domain/gps.py``; this
+module adds what is particular to a check-in: the point's radius and the leader's duty shift.
 """
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from geopy.distance import geodesic
-
 from server.domain.errors import DomainError
+from server.domain.gps import distance_m
 
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 
@@ -20,10 +19,6 @@ class CheckinRefused(DomainError):
     status = 422
     code = "checkin-refused"
     message = "签到未被接受"
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    return geodesic((lat1, lon1), (lat2, lon2)).meters
 
 
 @dataclass(frozen=True)
@@ -78,7 +73,7 @@ def judge_checkin(point: PointSpec, fix: Fix, *, at: datetime, now: datetime, on
             {"distance_m": round(dist, 1), "radius_m": point.radius_m})
     verdict = CheckinVerdict(distance_m=dist)
     if fix.accuracy_m > warn_accuracy_m:
-        verdict.flags.append("gps-accuracy-low")
+        verdict.flags.append("gps-accuracy-warn")
         verdict.reasons.append(f"定位精度 {fix.accuracy_m:.0f} 米，低于 {warn_accuracy_m:.0f} 米的要求")
     if fix.source != "gps":
         verdict.flags.append("gps-not-satellite")
@@ -132,6 +127,6 @@ def parse_fix(data: dict[str, Any]) -> Fix:
 
 
 def flags_text(flags: Iterable[str]) -> str:
-    names = {"gps-accuracy-low": "定位精度偏低", "gps-not-satellite": "非卫星定位",
+    names = {"gps-accuracy-warn": "定位精度偏低", "gps-not-satellite": "非卫星定位",
              "device-clock-ahead": "手机时钟超前", "off-duty": "非值班时段"}
     return "、".join(names.get(f, f) for f in flags)

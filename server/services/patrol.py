@@ -15,10 +15,12 @@ from sqlalchemy.exc import IntegrityError
 
 from server.adapters import signing
 from server.adapters.models import DutyShift, Officer, PatrolCheckin, PatrolPoint, PatrolRequirement, Unit
+from server.domain import gps as gps_rules
 from server.domain import patrol as rules
 from server.domain.actor import Actor
 from server.domain.errors import ConflictError, NotFound
 from server.domain.timeutil import SHANGHAI
+from server.services import gps as gps_service
 from server.services.scope import get_unit_in_scope, visible_unit_ids
 from server.services.uow import UnitOfWork
 
@@ -152,8 +154,21 @@ def apply_checkin(uow: UnitOfWork, actor: Actor, cfg: Mapping[str, Any], args: M
     verdict = rules.judge_checkin(
         rules.PointSpec(point.name, point.lat, point.lon, point.radius_m), fix, at=at, now=now,
         on_shift=shift is not None, warn_accuracy_m=cfg["GPS_WARN_ACCURACY_M"], max_accuracy_m=cfg["GPS_MAX_ACCURACY_M"])
+    unit_id = shift.unit_id if shift else actor.unit_id
+    # The shared GPS record (evidence feature): speed jumps from this device's previous fix, stale or future
+    # fixes, outside the unit's area. Jumps and impossible clocks cannot prove presence.
+    fix_row = gps_service.record_fix(session, actor, args["gps"], entity_type="patrol_checkin", entity_id=args["id"],
+                                     unit_id=unit_id, config=cfg, received_at=now, recorded_at=at)
+    if not gps_rules.usable_as_proof(fix_row.flags):
+        labels = "；".join(gps_rules.FLAG_LABELS.get(f, f) for f in fix_row.flags)
+        raise rules.CheckinRefused("checkin-gps-implausible", f"定位不能作为到岗证明：{labels}",
+                                   {"gps_flags": list(fix_row.flags)})
+    for flag in fix_row.flags:
+        if flag not in verdict.flags:
+            verdict.flags.append(flag)
+            verdict.reasons.append(gps_rules.FLAG_LABELS.get(flag, flag))
     checkin = PatrolCheckin(
-        id=args["id"], unit_id=shift.unit_id if shift else actor.unit_id, point_id=point.id,
+        id=args["id"], unit_id=unit_id, point_id=point.id,
         officer_id=actor.officer_id, device_id=actor.device_id, shift_id=shift.id if shift else None,
         as_leader=as_leader, at=at, received_at=now, lat=fix.lat, lon=fix.lon, accuracy_m=fix.accuracy_m,
         gps_source=fix.source, distance_m=round(verdict.distance_m, 1), photo_sha256=args.get("photo_sha256"),

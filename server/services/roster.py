@@ -72,6 +72,12 @@ def _put(uow: UnitOfWork, actor: Actor, unit: Unit, row: dict[str, Any]) -> Duty
     starts, ends = shift_window(row["duty_date"], row["start"], row["end"])
     shift = uow.session.scalar(select(DutyShift).where(
         DutyShift.unit_id == unit.id, DutyShift.duty_date == row["duty_date"], DutyShift.shift == row["shift"]))
+    overlap = uow.session.scalar(select(DutyShift).where(
+        DutyShift.leader_id == row["leader_id"], DutyShift.starts_at < ends, DutyShift.ends_at > starts,
+        DutyShift.id != (shift.id if shift else -1)))
+    if overlap is not None:  # one leader cannot lead two patrols at once; the quota would count twice
+        raise RosterInvalid("roster-leader-overlap", f"该带班领导在 {overlap.duty_date.isoformat()} {overlap.shift} 已有带班任务，时间重叠",
+                            {"shift_id": overlap.id})
     if shift is None:
         shift = DutyShift(unit_id=unit.id, duty_date=row["duty_date"], shift=row["shift"], version=0)
         uow.session.add(shift)

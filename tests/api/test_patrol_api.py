@@ -2,25 +2,39 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from geopy.distance import distance as geo_distance
 from sqlalchemy import select
 
 from server.adapters.models import DutyShift, PatrolPoint
+from server.domain.timeutil import SHANGHAI
 from tests import factories
 
 
-def today_shift(db_session, username="leader_dd01") -> DutyShift:
-    leader = factories.officer(db_session, username)
-    return db_session.scalars(select(DutyShift).where(DutyShift.leader_id == leader.id)
-                              .order_by(DutyShift.starts_at)).all()[1]
+def shift_now(client, headers, db_session) -> DutyShift:
+    """A shift led by 刘带班 covering the real clock (the REST check-in is judged at server time): the demo's
+    白班 in the daytime, else one added for the test."""
+    now = datetime.now(timezone.utc)
+    leader = factories.officer(db_session, "leader_dd01")
+    found = db_session.scalar(select(DutyShift).where(DutyShift.leader_id == leader.id, DutyShift.starts_at <= now,
+                                                      DutyShift.ends_at > now + timedelta(minutes=5)))
+    if found is not None:
+        return found
+    start = datetime.now(SHANGHAI) - timedelta(hours=1)
+    resp = client.put("/api/patrol/roster", headers=headers, json={
+        "unit_id": factories.unit(db_session, "DD01").id, "duty_date": start.date().isoformat(), "shift": "临时巡查",
+        "start": start.strftime("%H:%M"), "end": (start + timedelta(hours=3)).strftime("%H:%M"),
+        "leader_id": factories.officer(db_session, "leader_dd01").id, "officer_ids": []})
+    assert resp.status_code == 200, resp.get_json()
+    return db_session.get(DutyShift, resp.get_json()["id"])
 
 
 def checkin_body(point, qr, at, meters_north=0.0, accuracy=8.0, cid=None):
     dest = geo_distance(meters=meters_north).destination((point.lat, point.lon), bearing=0)
     return {"id": cid or str(uuid.uuid4()), "point_qr": qr, "at": at.isoformat(),
-            "gps": {"lat": dest.latitude, "lon": dest.longitude, "accuracy_m": accuracy, "source": "gps"}}
+            "gps": {"lat": dest.latitude, "lon": dest.longitude, "accuracy_m": accuracy, "source": "gps",
+                    "device_time": at.isoformat()}}
 
 
 def point_and_qr(client, headers, db_session):
@@ -53,11 +67,12 @@ def test_officer_cannot_create_points_and_other_brigades_points_are_hidden(clien
 def test_online_checkin_inside_radius_then_replay_then_outside(client, login, db_session, app):
     headers = login("leader_dd01")
     point, qr = point_and_qr(client, headers, db_session)
-    shift = today_shift(db_session)
-    at = shift.starts_at + timedelta(hours=2)
+    shift_now(client, headers, db_session)
+    at = datetime.now(timezone.utc) - timedelta(minutes=2)
     body = checkin_body(point, qr, at, meters_north=40)
     first = client.post("/api/patrol/checkins", json=body, headers=headers)
     assert first.status_code == 201, first.get_json()
+    assert first.get_json()["status"] == "accepted" and first.get_json()["as_leader"] is True
     replay = client.post("/api/patrol/checkins", json=body, headers=headers)
     assert replay.status_code == 200 and replay.get_json()["id"] == body["id"]
     far = client.post("/api/patrol/checkins", json=checkin_body(point, qr, at, meters_north=point.radius_m + 300),
@@ -71,7 +86,7 @@ def test_online_checkin_inside_radius_then_replay_then_outside(client, login, db
 def test_checkin_with_unknown_fields_or_forged_qr_is_refused(client, login, db_session):
     headers = login("leader_dd01")
     point, qr = point_and_qr(client, headers, db_session)
-    at = today_shift(db_session).starts_at + timedelta(hours=1)
+    at = datetime.now(timezone.utc) - timedelta(minutes=2)
     body = checkin_body(point, qr, at)
     body["extra"] = 1
     assert client.post("/api/patrol/checkins", json=body, headers=headers).status_code == 422
@@ -101,6 +116,19 @@ def test_roster_csv_import_all_or_nothing(client, login, db_session):
     assert {d["duty_date"] for d in days} == {"2026-12-01"}
 
 
+def test_roster_refuses_overlapping_shifts_for_one_leader(client, login, db_session):
+    headers = login("leader_dd01")
+    base = {"unit_id": factories.unit(db_session, "DD01").id, "duty_date": "2026-12-09",
+            "leader_id": factories.officer(db_session, "leader_dd01").id, "officer_ids": []}
+    assert client.put("/api/patrol/roster", headers=headers,
+                      json={**base, "shift": "白班", "start": "08:00", "end": "20:00"}).status_code == 200
+    resp = client.put("/api/patrol/roster", headers=headers, json={**base, "shift": "加班", "start": "19:00", "end": "23:00"})
+    assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "roster-leader-overlap"
+    # editing the same slot is not an overlap with itself
+    assert client.put("/api/patrol/roster", headers=headers,
+                      json={**base, "shift": "白班", "start": "09:00", "end": "18:00"}).status_code == 200
+
+
 def test_roster_refuses_a_leader_without_the_leader_role(client, login, db_session):
     unit = factories.unit(db_session, "DD01")
     resp = client.put("/api/patrol/roster", headers=login("leader_dd01"), json={
@@ -112,9 +140,10 @@ def test_roster_refuses_a_leader_without_the_leader_role(client, login, db_sessi
 def test_compliance_shows_required_and_done_per_leader(client, login, db_session):
     headers = login("leader_dd01")
     point, qr = point_and_qr(client, headers, db_session)
-    shift = today_shift(db_session)
-    client.post("/api/patrol/checkins", json=checkin_body(point, qr, shift.starts_at + timedelta(hours=1)),
-                headers=headers)
+    shift = shift_now(client, headers, db_session)
+    resp = client.post("/api/patrol/checkins", headers=headers,
+                       json=checkin_body(point, qr, datetime.now(timezone.utc) - timedelta(minutes=1)))
+    assert resp.get_json()["shift_id"] == shift.id and resp.get_json()["as_leader"] is True
     rows = client.get(f"/api/patrol/compliance?week={shift.duty_date.isoformat()}",
                       headers=login("leader")).get_json()
     mine = [r for r in rows if r["leader_name"] == "刘带班"][0]

@@ -55,9 +55,10 @@ def on_shift_time(db_session, username: str) -> datetime:
 def args_at(db_session, point, *, meters_north=0.0, accuracy=10.0, at=None, qr=None, cid=None, source="gps"):
     dest = geo_distance(meters=meters_north).destination((point.lat, point.lon), bearing=0) if meters_north else None
     lat, lon = (dest.latitude, dest.longitude) if dest else (point.lat, point.lon)
+    at = at or on_shift_time(db_session, "leader_dd01")
     return {"id": cid or str(uuid.uuid4()), "point_qr": qr or patrol.point_qr(UnitOfWork(db_session), point),
-            "gps": {"lat": lat, "lon": lon, "accuracy_m": accuracy, "source": source},
-            "at": (at or on_shift_time(db_session, "leader_dd01")).isoformat()}
+            "gps": {"lat": lat, "lon": lon, "accuracy_m": accuracy, "source": source, "device_time": at.isoformat()},
+            "at": at.isoformat()}
 
 
 def test_leader_checkin_inside_radius_on_shift_is_accepted_and_counts(ctx_for, db_session, point):
@@ -112,7 +113,7 @@ def test_checkin_outside_the_leaders_shift_is_flagged_and_not_counted(ctx_for, d
 
 def test_coarse_but_allowed_accuracy_is_accepted_with_a_flag(ctx_for, db_session, point):
     outcome = ctx_for("leader_dd01", args_at(db_session, point, accuracy=80))
-    assert outcome.details["status"] == "flagged" and outcome.details["flags"] == ["gps-accuracy-low"]
+    assert outcome.details["status"] == "flagged" and outcome.details["flags"] == ["gps-accuracy-warn"]
 
 
 def test_manual_position_is_refused(ctx_for, db_session, point):

@@ -6,18 +6,11 @@ from datetime import timezone
 from marshmallow import Schema, fields, validate
 
 from server.services import patrol
+from server.services.gps import GpsFixSchema
 from server.services.mutations import MutationContext, mutation
 from sync import Outcome, Status
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="必须是 64 位小写十六进制 SHA-256")
-
-
-class GpsFixSchema(Schema):
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
-    accuracy_m = fields.Float(required=True, validate=validate.Range(min=0))
-    source = fields.String(load_default="gps", validate=validate.OneOf(["gps", "network", "manual"]))
-    device_time = fields.AwareDateTime(default_timezone=timezone.utc)
 
 
 class CheckinArgs(Schema):
