@@ -25,7 +25,8 @@ export function problems(draft) {
   if (!draft.second_officer) out.push('需要第二名执法人员（两人执法）：请扫描或选择其执法证');
   else if (draft.second_officer.state !== 'valid') out.push(`第二名执法人员的执法证状态为“${draft.second_officer.state_label || draft.second_officer.state}”，不能执法`);
   if (!draft.facts.trim()) out.push('请填写现场检查情况（事实）');
-  if (!draft.gps && !draft.place.trim()) out.push('没有GPS定位时请手动填写地点');
+  // The server requires a fix with its accuracy on every inspection (evidence of place); a poor one is flagged.
+  if (!draft.gps) out.push('还没有GPS定位：请点“获取定位”（允许定位权限，到开阔处重试）；已填写的内容会保留');
   return out;
 }
 

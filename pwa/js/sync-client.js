@@ -84,29 +84,44 @@ function blobsOf(entry) {
 
 const STATUS = { applied: 'synced', merged: 'merged', conflict: 'conflict', rejected: 'rejected', waiting: 'waiting' };
 
+function refVersion(r) {
+  const ref = (r.entity_refs || [])[0];
+  return ref && ref.version ? ref.version : null;
+}
+
+async function setRecordState(tx, key, r, stillPending) {
+  const record = await tx.objectStore('records').get(key);
+  if (!record) return;
+  const next = STATUS[r.status] || r.status;
+  // Another local edit of the same record still queued keeps the badge at 待同步.
+  record.sync = stillPending && next !== 'conflict' && next !== 'rejected' ? 'pending' : next;
+  record.message = r.message || null;
+  const version = refVersion(r);
+  if (version && (!record.version || version > record.version)) record.version = version;
+  await tx.objectStore('records').put(record);
+}
+
 async function applyResults(entries, resp) {
   const bySeq = new Map(entries.map((e) => [e.seq, e]));
   const tx = db().transaction(['outbox', 'records', 'inbox'], 'readwrite');
   for (const r of resp.results || []) {
     const entry = bySeq.get(r.seq) || entries.find((e) => e.id === r.id);
     if (!entry) continue;
-    // A consumed mutation (any recorded result) leaves the outbox: the server never runs it twice.
+    // Any recorded result (even waiting = parked on the server) consumes the mutation: the server holds it
+    // and never runs it twice, so it leaves the outbox.
     tx.objectStore('outbox').delete(entry.seq);
-    if (!entry.entity_key) continue;
-    const record = await tx.objectStore('records').get(entry.entity_key);
-    if (!record) continue;
-    const stillPending = await tx.objectStore('outbox').index('entity').count(entry.entity_key);
-    const next = STATUS[r.status] || r.status;
-    // Another local edit of the same record still waiting keeps the badge at 待同步.
-    record.sync = stillPending && next !== 'conflict' && next !== 'rejected' ? 'pending' : next;
-    record.message = r.message || null;
-    if (r.version) record.version = r.version;
-    if (r.entity_refs && r.entity_refs.version) record.version = r.entity_refs.version;
-    await tx.objectStore('records').put(record);
     if (r.status === 'rejected') {
       await tx.objectStore('inbox').put({ id: `rej-${entry.id}`, kind: 'rejected', entity_key: entry.entity_key,
-        mutation: entry.name, code: r.code, message: r.message, args: entry.args, at: new Date().toISOString() });
+        mutation: entry.name, code: r.code, message: r.message, details: r.details || null, args: entry.args,
+        at: new Date().toISOString() });
     }
+    if (!entry.entity_key) continue;
+    const stillPending = await tx.objectStore('outbox').index('entity').count(entry.entity_key);
+    await setRecordState(tx, entry.entity_key, r, stillPending);
+  }
+  // Parked mutations the server settled meanwhile (e.g. a photo whose bytes arrived): update their records.
+  for (const r of resp.settled || []) {
+    for (const ref of r.entity_refs || []) await setRecordState(tx, recordKey(ref.type, ref.id), r, 0);
   }
   await tx.done;
   emit('records-changed', {});

@@ -39,7 +39,7 @@ def test_no_gps_permission_says_so_and_keeps_the_form(new_context):
     assert "未获得定位权限" in page.locator(".gps").inner_text()
     assert _draft(page)["facts"].startswith("车辆装载物遗洒")
     page.locator("button[type=submit]").click()
-    assert "没有GPS定位时请手动填写地点" in page.locator(".problems").inner_text()
+    assert "还没有GPS定位" in page.locator(".problems").inner_text()
 
 
 def test_gps_accuracy_500m_warns_and_allows_retry(new_context):

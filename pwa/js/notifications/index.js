@@ -6,6 +6,7 @@ import { request } from '../api.js';
 import { emit, on } from '../bus.js';
 import { getMeta, setMeta } from '../db.js';
 import { permission, enablePush, disablePush, currentSubscription } from './push.js';
+import './patrol.js';  // 巡查签到 view (same plug-in: the shell loads only this index)
 
 const CACHE_KEY = 'notifications';
 

@@ -5,11 +5,15 @@ import { h, toast, fmtTime } from '../ui.js';
 import { inboxItems, resolveConflict, dismissInbox, refreshInbox } from '../sync-client.js';
 import { on } from '../bus.js';
 import { isOnline } from '../api.js';
+import { me } from '../reference.js';
+
+// Who may settle a conflict (server/services/conflicts.py SETTLING_ROLES); others see it and are told who will.
+const SETTLING_ROLES = ['legal_reviewer', 'leader', 'admin'];
 
 const FIELD_LABELS = { facts: '检查情况（事实）', place: '地点', plate: '车牌号', catalog_code: '违法行为' };
 const show = (v) => (v === null || v === undefined || v === '' ? '（空）' : typeof v === 'string' ? v : JSON.stringify(v));
 
-function conflictCard(item) {
+function conflictCard(item, canSettle) {
   const custom = h('textarea', { name: 'custom', rows: 2, placeholder: '或输入新的值' });
   const act = async (resolution, value) => {
     if (!isOnline()) { toast('处理冲突需要联网', 'warn'); return; }
@@ -25,11 +29,16 @@ function conflictCard(item) {
     h('dl', {}, h('dt', {}, '原值'), h('dd', {}, show(item.base)),
       h('dt', {}, '服务器上的值'), h('dd', { class: 'server-value' }, show(item.server_value)),
       h('dt', {}, '设备提交的值'), h('dd', { class: 'device-value' }, show(item.device_value))),
-    h('p', { class: 'hint' }, '您可以：保留服务器上的值、采用设备提交的值，或输入合并后的新值。'),
+    canSettle ? null : h('p', { class: 'hint' }, '此冲突由带班领导或法制审核人员处理；处理结果会自动同步到本机。如有补充情况请告知他们。'),
+    ...(canSettle ? conflictActions(custom, act) : []));
+}
+
+function conflictActions(custom, act) {
+  return [h('p', { class: 'hint' }, '您可以：保留服务器上的值、采用设备提交的值，或输入合并后的新值。'),
     h('div', { class: 'row' },
       h('button', { class: 'btn', name: 'keep_server', onclick: () => act('keep_server') }, '保留服务器值'),
       h('button', { class: 'btn', name: 'take_device', onclick: () => act('take_device') }, '采用设备值')),
-    custom, h('button', { class: 'btn', name: 'custom', onclick: () => custom.value.trim() && act('custom', custom.value) }, '使用新值'));
+    custom, h('button', { class: 'btn', name: 'custom', onclick: () => custom.value.trim() && act('custom', custom.value) }, '使用新值')];
 }
 
 function rejectedCard(item) {
@@ -50,7 +59,9 @@ registerView('inbox', {
     const list = h('div', { class: 'inbox' });
     const draw = async () => {
       const items = await inboxItems();
-      list.replaceChildren(...(items.length ? items.map((i) => (i.kind === 'conflict' ? conflictCard(i) : rejectedCard(i)))
+      const profile = await me();
+      const canSettle = (profile?.officer.roles || []).some((r) => SETTLING_ROLES.includes(r));
+      list.replaceChildren(...(items.length ? items.map((i) => (i.kind === 'conflict' ? conflictCard(i, canSettle) : rejectedCard(i)))
         : [h('p', { class: 'muted empty' }, '没有需要处理的事项')]));
     };
     el.append(h('h1', {}, '需要处理'), list);

@@ -10,6 +10,7 @@ import { uuid, getRecord } from '../db.js';
 import { currentOfficer } from '../session.js';
 import * as store from '../inspections.js';
 import { photoStrip } from './photos.js';
+import { on } from '../bus.js';
 
 const STATE_LABEL = { valid: '有效', expired: '已过期', suspended: '已暂停', revoked: '已吊销', missing: '无证', review_overdue: '逾期未年审' };
 
@@ -177,15 +178,25 @@ async function renderDetail(el, id) {
       if (changed) navigate('inspection', { id });
     } catch (err) { msg.textContent = quotaMessage(err); }
   });
+  const state = h('div', { class: 'sync-state' });
+  const drawState = (r) => state.replaceChildren(badge(r.sync), r.message ? h('p', { class: 'warn' }, r.message) : '');
+  drawState(record);
   el.append(h('h1', {}, '检查记录'),
-    h('div', { class: 'card', dataset: { inspection: id } }, h('div', { class: 'row' }, h('strong', {}, d.party?.name || d.plate || '现场检查'), badge(record.sync)),
-      record.message ? h('p', { class: 'warn' }, record.message) : null,
+    h('div', { class: 'card', dataset: { inspection: id } }, h('strong', {}, d.party?.name || d.plate || '现场检查'), state,
+      h('p', { class: 'facts' }, d.facts || ''),
       h('p', {}, `时间：${fmtTime(d.occurred_at)}`), h('p', {}, `车牌：${d.plate || '—'}`),
       h('p', {}, `违法行为：${d.catalog_name || d.catalog_code || '无'}`),
       h('p', {}, `执法人员：${d.officer_name || ''} ${d.second_officer_name || ''}`),
       h('p', {}, d.gps ? `定位：${accuracyNote(d.gps)}` : '定位：无GPS（手动地点）'),
       (d.photos || []).length ? photoStrip(d.photos, { fromStore: true }).el : null),
     form);
+  // Badges and pulled values change while the page is open (sync in the background); the form is left alone.
+  return on('records-changed', async () => {
+    const now = await getRecord('inspection', id);
+    if (!now) return;
+    drawState(now);
+    el.querySelector('.facts').textContent = now.data.facts || '';
+  });
 }
 
 registerView('inspection', {
