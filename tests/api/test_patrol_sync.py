@@ -47,3 +47,28 @@ def test_checkins_pushed_through_sync(client, login, db_session):
     again = client.post("/api/sync/push", json={"client_id": "c-leader", "mutations": batch}, headers=headers)
     assert again.get_json()["results"] == results
     assert db_session.scalar(select(func.count()).select_from(PatrolCheckin)) == 1
+
+
+def test_checkin_with_a_photo_waits_for_the_upload_then_applies(client, login, db_session):
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    headers = login("leader_dd01")
+    point = db_session.scalar(select(PatrolPoint).where(PatrolPoint.name == "兴安北路货运车辆检查点"))
+    qr = client.get(f"/api/patrol/points/{point.id}/qr", headers=headers).get_json()["qr"]
+    buf = io.BytesIO()
+    Image.new("RGB", (640, 480), (40, 90, 160)).save(buf, "JPEG")
+    photo = buf.getvalue()
+    digest = hashlib.sha256(photo).hexdigest()
+    args = {**checkin_args(point, qr), "photo_sha256": digest}
+    resp = client.post("/api/sync/push", headers=headers,
+                       json={"client_id": "c-photo", "mutations": [mutation(1, "patrol.checkin", args)]})
+    assert resp.get_json()["results"][0]["status"] == "waiting"
+    assert db_session.scalar(select(func.count()).select_from(PatrolCheckin)) == 0
+    upload = client.put(f"/api/blobs/{digest}", data=photo, headers={**headers, "Content-Type": "image/jpeg"})
+    assert upload.status_code in (200, 201), upload.get_json()
+    db_session.rollback()
+    row = db_session.get(PatrolCheckin, args["id"])
+    assert row is not None and row.photo_sha256 == digest

@@ -126,3 +126,14 @@ def test_officer_of_another_brigade_cannot_check_in_at_this_point(ctx_for, db_se
     with pytest.raises(DomainError) as exc:
         ctx_for("wangqiang", args_at(db_session, point))
     assert exc.value.code == "point-unknown"
+
+
+def test_position_jump_from_the_previous_fix_is_refused(ctx_for, db_session, point):
+    other = db_session.scalar(select(PatrolPoint).where(PatrolPoint.name == "京藏高速呼和浩特东收费站"))
+    first = args_at(db_session, point)
+    ctx_for("leader_dd01", first)
+    two_minutes_later = datetime.fromisoformat(first["at"]) + timedelta(minutes=2)  # ~11 km away: ~330 km/h
+    with pytest.raises(DomainError) as exc:
+        ctx_for("leader_dd01", args_at(db_session, other, at=two_minutes_later))
+    assert exc.value.code == "checkin-gps-implausible" and "速度" in exc.value.message
+    assert db_session.scalar(select(func.count()).select_from(PatrolCheckin)) == 1

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from server.services import patrol
 from server.services.gps import GpsFixSchema
 from server.services.mutations import MutationContext, mutation
-from sync import Outcome, Status
+from sync import Outcome, Status, Waiting
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="必须是 64 位小写十六进制 SHA-256")
 
@@ -24,7 +24,10 @@ class CheckinArgs(Schema):
 @mutation("patrol.checkin", CheckinArgs)
 def checkin(ctx: MutationContext, args: dict) -> Outcome:
     """Refusals (bad QR, too far, too coarse a fix) raise ``CheckinRefused`` → a recorded rejection."""
-    row, created = patrol.apply_checkin(ctx.uow, ctx.actor, ctx.config, args, ctx.now)
+    try:
+        row, created = patrol.apply_checkin(ctx.uow, ctx.actor, ctx.config, args, ctx.now)
+    except patrol.PhotoMissing as exc:
+        raise Waiting(exc.details["missing"], "等待签到照片上传完成后自动处理") from None
     return Outcome(status=Status.APPLIED, entity_refs=[{"type": "patrol_checkin", "id": row.id}],
                    details={"status": row.status, "flags": list(row.flags or []), "distance_m": row.distance_m,
                             "replayed": not created, "reason": row.reason})
