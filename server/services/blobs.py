@@ -29,6 +29,7 @@ from server.domain.timeutil import utcnow
 from server.services.uow import UnitOfWork
 
 READ_SIZE = 256 * 1024
+TOUCH_EVERY = timedelta(minutes=5)
 RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 
 
@@ -122,9 +123,10 @@ def receive(uow: UnitOfWork, store: BlobStore, cfg: Mapping, actor: Actor, sha25
         if rng.total > cfg["MAX_BLOB_BYTES"]:
             raise DomainError("blob-too-large", f"文件过大：单个文件不能超过 {cfg['MAX_BLOB_BYTES'] // (1024 * 1024)} MB",
                               {"max_bytes": cfg["MAX_BLOB_BYTES"], "total": rng.total}, status=413)
-        purge_expired(uow, cfg)
-        row = _open_upload(uow, cfg, actor, sha256, rng, declared_mime)
-        uow.commit()
+        purged = purge_expired(uow, cfg)
+        row, changed = _open_upload(uow, cfg, actor, sha256, rng, declared_mime)
+        if changed or purged:
+            uow.commit()
     path = staging_path(cfg, actor.officer_id, sha256)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "ab") as fh:
@@ -138,11 +140,7 @@ def receive(uow: UnitOfWork, store: BlobStore, cfg: Mapping, actor: Actor, sha25
                                 {"offset": offset})
         interrupted = _append(fh, body(), skip=offset - rng.start, length=rng.length)
         received = fh.tell()
-    with uow:
-        row = uow.session.get(BlobUpload, row.id)
-        if row is not None:
-            row.received, row.updated_at = received, utcnow()
-            uow.commit()
+    _touch(uow, row.id)
     if interrupted:
         raise DomainError("upload-interrupted", f"上传中断：已保存 {received} 字节，请从该位置继续",
                           {"offset": received}, status=400)
@@ -151,13 +149,25 @@ def receive(uow: UnitOfWork, store: BlobStore, cfg: Mapping, actor: Actor, sha25
     return _finish(uow, store, cfg, actor, sha256, path, rng.total)
 
 
+def _touch(uow: UnitOfWork, upload_id: int) -> None:
+    """Keep an active upload from expiring. Written at most every few minutes, not per chunk: a commit per chunk
+    would cost more than the chunk itself on SQLite."""
+    now = utcnow()
+    with uow:
+        row = uow.session.get(BlobUpload, upload_id)
+        if row is not None and now - row.updated_at > TOUCH_EVERY:
+            row.updated_at = now
+            uow.commit()
+
+
 def _upload_row(uow: UnitOfWork, actor: Actor, sha256: str) -> BlobUpload | None:
     return uow.session.scalar(select(BlobUpload).where(BlobUpload.officer_id == actor.officer_id,
                                                        BlobUpload.sha256 == sha256))
 
 
 def _open_upload(uow: UnitOfWork, cfg: Mapping, actor: Actor, sha256: str, rng: ContentRange,
-                 declared_mime: str | None) -> BlobUpload:
+                 declared_mime: str | None) -> tuple[BlobUpload, bool]:
+    """The user's upload row for this blob (created on the first chunk); second value: whether it changed."""
     row = _upload_row(uow, actor, sha256)
     if row is not None and row.total != rng.total:
         if rng.start != 0:
@@ -170,15 +180,16 @@ def _open_upload(uow: UnitOfWork, cfg: Mapping, actor: Actor, sha256: str, rng: 
         row = None
     if row is not None and declared_mime and not row.declared_mime:
         row.declared_mime = declared_mime
+        return row, True
     if row is None:
         if rng.start != 0:
             raise ConflictError("upload-offset-mismatch", "服务器没有此文件的部分数据，请从 0 开始上传", {"offset": 0})
         _check_quota(uow, cfg, actor, rng.total)
-        row = BlobUpload(officer_id=actor.officer_id, sha256=sha256, total=rng.total, received=0,
-                         declared_mime=declared_mime)
+        row = BlobUpload(officer_id=actor.officer_id, sha256=sha256, total=rng.total, declared_mime=declared_mime)
         uow.session.add(row)
         uow.session.flush()
-    return row
+        return row, True
+    return row, False
 
 
 def _check_quota(uow: UnitOfWork, cfg: Mapping, actor: Actor, total: int) -> None:

@@ -37,11 +37,10 @@ class BlobUpload(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
     sha256: Mapped[str] = mapped_column(String(64))
-    total: Mapped[int] = mapped_column(BigInteger)
-    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    total: Mapped[int] = mapped_column(BigInteger)  # bytes received = the staged file's length
     declared_mime: Mapped[Optional[str]] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # refreshed every few minutes
 
 
 class GpsFix(Base):

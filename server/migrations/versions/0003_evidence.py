@@ -23,7 +23,6 @@ def upgrade() -> None:
     sa.Column('officer_id', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('total', sa.BigInteger(), nullable=False),
-    sa.Column('received', sa.BigInteger(), nullable=False),
     sa.Column('declared_mime', sa.String(length=128), nullable=True),
     sa.Column('created_at', server.adapters.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', server.adapters.models.base.UTCDateTime(timezone=True), nullable=False),
