@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.adapters.models import (
-    ClientState, Document, DutyShift, EnforcementCertificate, FollowUp, Officer, ParkedMutation, SyncConflict,
+    Case, ClientState, Document, DutyShift, EnforcementCertificate, FollowUp, Officer, ParkedMutation, SyncConflict,
     TrainingRecord, Unit,
 )
 from server.domain import patrol as patrol_rules
@@ -31,6 +31,7 @@ log = logging.getLogger("roadside.reminders")
 CERT_WARN_DAYS = 30
 PUBLICATION_WARN_WORKDAYS = 2
 PUBLISHED_DOC_TYPES = ("on_spot_decision", "penalty_decision")  # 行政处罚决定 (国办发〔2018〕118号)
+REVIEW_CASE_STATUSES = ("statement_recorded",)  # cases has no review state yet: the step before 决定
 TRAINING_BEHIND_RATIO = 0.8  # remind below 80 % of the hours the calendar says should be done by now
 
 
@@ -162,26 +163,32 @@ def unsynced(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
                        "/#/outbox", "sync_client", client_id)
 
 
-def conflicts(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
-    """Open sync conflicts and contested exemptions waiting for the unit's legal reviewers: one digest a day."""
-    open_rows = session.execute(select(SyncConflict.unit_id, Unit.path).join(Unit, Unit.id == SyncConflict.unit_id)
-                                .where(SyncConflict.resolved_at.is_(None))).all()
-    if not open_rows:
+def reviews(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
+    """Work waiting for legal reviewers, one digest a day: open sync conflicts / contested exemptions, and
+    ordinary-procedure cases whose statement is recorded, i.e. awaiting 法制审核 before the decision."""
+    conflict_paths = session.scalars(select(Unit.path).join(SyncConflict, SyncConflict.unit_id == Unit.id)
+                                     .where(SyncConflict.resolved_at.is_(None))).all()
+    case_paths = session.scalars(select(Unit.path).join(Case, Case.unit_id == Unit.id).where(
+        Case.procedure == "ordinary", Case.status.in_(REVIEW_CASE_STATUSES))).all()
+    if not conflict_paths and not case_paths:
         return
     reviewers = session.execute(select(Officer, Unit.path).join(Unit, Unit.id == Officer.unit_id)
                                 .where(Officer.active.is_(True))).all()
     for officer, path in reviewers:
         if "legal_reviewer" not in (officer.roles or []):
             continue
-        waiting = sum(1 for _, unit_path in open_rows if unit_path.startswith(path))
-        if waiting:
-            yield Reminder(officer.id, officer.unit_id, "conflicts-waiting",
-                           f"conflicts-waiting:{officer.id}:{ctx.today.isoformat()}", "有待处理的同步冲突",
-                           f"本单位及下级单位有 {waiting} 条同步冲突或有争议的免罚认定等待法制审核处理。",
-                           "/#/inbox", None, None)
+        conflicts_n = sum(1 for p in conflict_paths if p.startswith(path))
+        cases_n = sum(1 for p in case_paths if p.startswith(path))
+        if not (conflicts_n or cases_n):
+            continue
+        parts = ([f"{conflicts_n} 条同步冲突或有争议的免罚认定"] if conflicts_n else []) + \
+                ([f"{cases_n} 起普通程序案件待法制审核"] if cases_n else [])
+        yield Reminder(officer.id, officer.unit_id, "reviews-waiting",
+                       f"reviews-waiting:{officer.id}:{ctx.today.isoformat()}", "有待法制审核处理的事项",
+                       "本单位及下级单位有" + "、".join(parts) + "。", "/#/inbox", None, None)
 
 
-RULES: list[Rule] = [patrol_quota, followups, publication, certificates, training, unsynced, conflicts]
+RULES: list[Rule] = [patrol_quota, followups, publication, certificates, training, unsynced, reviews]
 
 
 def run(uow: UnitOfWork, cfg: Mapping[str, Any], now: datetime, rules: list[Rule] | None = None) -> dict[str, int]:

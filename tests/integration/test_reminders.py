@@ -132,3 +132,41 @@ def test_a_broken_rule_does_not_stop_the_others(app, demo, db_session):
     counts = reminders.run(UnitOfWork(db_session), app.config, datetime.now(timezone.utc),
                            rules=[broken, reminders.certificates])
     assert counts["broken"] == 0 and counts["certificates"] >= 1
+
+
+def test_legal_reviewers_get_one_digest_a_day_for_conflicts_and_cases_awaiting_review(app, demo, db_session):
+    from server.adapters.models import SyncConflict
+
+    insp = factories.inspection(db_session, "DD01", "zhangwei")
+    db_session.add(SyncConflict(unit_id=insp.unit_id, kind="field", entity_type="inspection", entity_id=insp.id,
+                                field="facts", base="a", server_value="b", device_value="c"))
+    db_session.add(Case(id=str(uuid.uuid4()), unit_id=insp.unit_id, inspection_id=insp.id, procedure="ordinary",
+                        status="statement_recorded"))
+    db_session.commit()
+    assert run(app, db_session, local(2026, 11, 24, 9))["reviews"] == 1
+    assert run(app, db_session, local(2026, 11, 24, 15))["reviews"] == 0
+    assert run(app, db_session, local(2026, 11, 25, 9))["reviews"] == 1
+    first = notes(db_session, "reviews-waiting")[0]
+    assert first.officer_id == factories.officer(db_session, "reviewer").id
+    assert "1 条同步冲突" in first.body and "1 起普通程序案件待法制审核" in first.body
+
+
+def test_phone_holding_unsynced_data_beyond_the_limit_is_reminded_once_a_day(app, demo, db_session):
+    from server.adapters.models import ClientState, Device, ParkedMutation
+
+    zhang = factories.officer(db_session, "zhangwei")
+    parked_at = local(2026, 11, 24, 9)
+    db_session.add(Device(id="dev-unsynced", officer_id=zhang.id, name="phone"))
+    db_session.flush()
+    db_session.add(ClientState(client_id="c-unsynced", device_id="dev-unsynced", officer_id=zhang.id, last_seq=3))
+    db_session.flush()
+    db_session.add(ParkedMutation(mutation_id=str(uuid.uuid4()), client_id="c-unsynced", seq=3, name="evidence.attach",
+                                  args={}, waiting_for=[{"type": "blob", "sha256": "ab" * 32}],
+                                  wait_key="blob:" + "ab" * 32, created_at=parked_at))
+    db_session.commit()
+    limit = timedelta(hours=app.config["UNSYNCED_ALERT_HOURS"])
+    assert run(app, db_session, parked_at + limit - timedelta(minutes=1))["unsynced"] == 0
+    assert run(app, db_session, parked_at + limit + timedelta(minutes=1))["unsynced"] == 1
+    assert run(app, db_session, parked_at + limit + timedelta(minutes=30))["unsynced"] == 0
+    [note] = notes(db_session, "unsynced")
+    assert note.officer_id == zhang.id and note.url == "/#/outbox"
