@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from server.adapters.models import Inspection, Officer, Party, Vehicle
+from server.adapters.models import Device, Inspection, Officer, Party, Vehicle
 from server.domain.actor import Actor
 from server.domain.timeutil import local_today
 from server.services import numbering
@@ -18,8 +18,13 @@ from sync import Rejected
 DEVICE = "dev-documents-test"
 
 
-def actor_for(session, username: str, device_id: str = DEVICE) -> Actor:
+def actor_for(session, username: str, device_id: str | None = None) -> Actor:
+    """The officer acting from their own registered phone (number blocks belong to a device)."""
     officer = session.scalar(select(Officer).where(Officer.username == username))
+    device_id = device_id or f"{DEVICE}-{username}"
+    if session.get(Device, device_id) is None:
+        session.add(Device(id=device_id, officer_id=officer.id, name="pytest"))
+        session.commit()
     return Actor(officer_id=officer.id, unit_id=officer.unit_id, unit_path=officer.unit.path,
                  roles=frozenset(officer.roles), device_id=device_id, full_name=officer.full_name)
 
