@@ -16,14 +16,14 @@ from sqlalchemy import select
 
 from server.adapters import render
 from server.adapters.models import (
-    CatalogEntry, Document, EnforcementCertificate, Inspection, Officer, Party, SyncConflict, Unit, Vehicle,
+    CatalogEntry, Document, EnforcementCertificate, Inspection, Officer, Party, Unit, Vehicle,
 )
 from server.domain import eligibility
 from server.domain.actor import Actor
 from server.domain.certificates import ensure_may_enforce, ensure_two_officers
 from server.domain.documents import DOC_TYPES, build_context, ensure_procedure_allows, format_number, local_date_iso
 from server.domain.errors import DomainError, NotFound
-from server.services import calendar, cases, lookup
+from server.services import calendar, cases, conflicts, lookup
 from server.services.numbering import use_leased_number
 from server.services.scope import get_scoped, scoped
 from server.services.uow import UnitOfWork
@@ -83,6 +83,8 @@ def issue(uow: UnitOfWork, actor: Actor, args: dict[str, Any], *, mutation_id: s
     if inspection is None:
         raise Waiting([{"type": "inspection", "id": args["inspection_id"]}], "等待现场检查记录同步后自动签发")
     inspection = get_scoped(uow.session, Inspection, inspection.id, actor, for_update=True)
+    if args["procedure"] == eligibility.MINOR_EXEMPT and inspection.exemption_status == "denied":
+        raise Rejected("exemption-denied", "法制审核人员已认定本案不适用首违不罚，请按普通程序办理")
     issued_at: datetime = args["issued_at"]
 
     # 行政处罚法 art. 42/55: two officers, each with a valid 执法证 on the day.
@@ -187,17 +189,19 @@ def issue(uow: UnitOfWork, actor: Actor, args: dict[str, Any], *, mutation_id: s
         followup = cases.open_followup(uow, case=case, document_id=doc.id, officer_id=actor.officer_id, kind=kind,
                                        due=date.fromisoformat(deadlines["correction"]["due"]), calendar=cal)
         refs.append({"type": "followup", "id": followup.id, "due_date": followup.due_date.isoformat()})
-    if procedure == eligibility.MINOR_EXEMPT:
-        inspection.exemption_status = "contested" if contested else "confirmed"
     details = {"content_matches": args.get("content_sha256") in (None, html_sha), "html_sha256": html_sha}
-    if contested:
-        uow.session.add(SyncConflict(unit_id=unit.id, kind="exemption", entity_type="inspection", entity_id=inspection.id,
-                                     field="first_violation", base=None, server_value={"history": history},
-                                     device_value={"first_violation": True, "document_id": doc.id},
-                                     client_id=client_id, device_id=actor.device_id, officer_id=actor.officer_id,
-                                     mutation_id=mutation_id))
-        return Outcome(Status.CONFLICT, "exemption-contested",
-                       "服务器发现当事人此前有同类违法记录，首违不罚存疑，文书已保留并提交法制审核人员处理", refs, details)
+    if procedure == eligibility.MINOR_EXEMPT:
+        already_contested = inspection.exemption_status == "contested"
+        if contested or already_contested:
+            inspection.exemption_status = "contested"
+            if not already_contested:  # inspection.create may have opened it already: one conflict per dispute
+                conflicts.open_conflict(uow, actor, unit_id=unit.id, kind="exemption", entity_type="inspection",
+                                        entity_id=inspection.id, field="exemption_status", base={"earlier": history},
+                                        server_value="denied", device_value="confirmed", client_id=client_id,
+                                        mutation_id=mutation_id)
+            return Outcome(Status.CONFLICT, "exemption-contested",
+                           "当事人此前有同类违法记录，首违不罚存疑：文书已保留，已提交法制审核人员处理", refs, details)
+        inspection.exemption_status = inspection.exemption_status or "claimed"
     return Outcome(Status.APPLIED, None, None, refs, details)
 
 

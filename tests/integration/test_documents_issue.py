@@ -29,7 +29,7 @@ def test_commitment_letter_for_a_first_minor_violation_is_issued_with_the_unit_n
     assert (doc.catalog_code, doc.catalog_version, doc.fine_fen) == ("GL-69-TUOXING", 1, 0)
     case = db_session.get(Case, doc.case_id)
     assert (case.status, case.procedure) == ("commitment_signed", "minor_exempt")
-    assert db_session.get(Inspection, insp.id).exemption_status == "confirmed"
+    assert db_session.get(Inspection, insp.id).exemption_status == "claimed"
     # Corrected on the spot (the item has no correction period): nothing left to follow up.
     assert db_session.scalars(select(FollowUp).where(FollowUp.case_id == case.id)).all() == []
 
