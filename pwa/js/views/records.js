@@ -35,6 +35,7 @@ registerView('outbox', {
         h('h2', {}, '本机记录'),
         h('ul', { class: 'records' }, ...records.map(recordRow)));
     };
+    el.append(h('h1', {}, '同步状态'), body);
     await draw();
     const offs = [on('sync-status', draw), on('records-changed', draw), on('outbox-changed', draw)];
     return () => offs.forEach((off) => off());
