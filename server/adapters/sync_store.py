@@ -8,10 +8,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import delete, event, func, or_, select
+from sqlalchemy import delete, event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from server.adapters.models import Change, ClientState, DeadLetter, MutationResult, Officer, ParkedMutation
+from server.adapters.models.base import utcnow
 from sync.log import Mutation
 from sync.ports import Parked, StoredResult
 
@@ -20,16 +21,19 @@ CHANGE_FENCE_KEY = 0x524F414453494445 & 0x7FFFFFFFFFFFFFFF
 
 
 class SqlSyncTx:
+    """Bookkeeping goes through Core statements, not ORM objects: it runs for every mutation (see bench_sync)."""
+
     def __init__(self, session: Session):
         self.session, self.committed = session, False
-        self._client: ClientState | None = None
+        self._client: tuple[int, int] | None = None  # (last_seq, officer_id) as locked
 
     def lock_client(self, client_id: str) -> int:
-        self._client = self.session.scalar(
-            select(ClientState).where(ClientState.client_id == client_id).with_for_update())
-        if self._client is None:
+        row = self.session.execute(select(ClientState.last_seq, ClientState.officer_id)
+                                   .where(ClientState.client_id == client_id).with_for_update()).first()
+        if row is None:
             raise LookupError(f"client {client_id} not bound")  # push binds it first; a bug if we get here
-        return self._client.last_seq
+        self._client = (row.last_seq, row.officer_id)
+        return row.last_seq
 
     def stored_result(self, client_id: str, seq: int) -> StoredResult | None:
         row = self.session.scalar(select(MutationResult).where(MutationResult.client_id == client_id,
@@ -41,16 +45,19 @@ class SqlSyncTx:
                                    .limit(1)) is not None
 
     def save_result(self, client_id: str, result: StoredResult) -> None:
-        row = self.session.scalar(select(MutationResult).where(MutationResult.client_id == client_id,
-                                                               MutationResult.seq == result.seq))
-        if row is None:
-            row = MutationResult(client_id=client_id, seq=result.seq, mutation_id=result.mutation_id)
-            self.session.add(row)
-        row.name, row.status, row.code, row.message = result.name, result.status, result.code, result.message
-        row.entity_refs, row.details = list(result.entity_refs), dict(result.details)
+        values = {"name": result.name, "status": result.status, "code": result.code, "message": result.message,
+                  "entity_refs": list(result.entity_refs), "details": dict(result.details), "updated_at": utcnow()}
+        if self._client is not None and result.seq > self._client[0]:  # a new log position: nothing to replace
+            self.session.execute(insert(MutationResult).values(client_id=client_id, seq=result.seq,
+                                                               mutation_id=result.mutation_id, created_at=utcnow(),
+                                                               **values))
+            return
+        self.session.execute(update(MutationResult).where(MutationResult.client_id == client_id,
+                                                          MutationResult.seq == result.seq).values(**values))
 
     def set_last_seq(self, client_id: str, seq: int) -> None:
-        self._client.last_seq = seq
+        self.session.execute(update(ClientState).where(ClientState.client_id == client_id)
+                             .values(last_seq=seq, updated_at=utcnow()))
 
     def park(self, client_id: str, mutation: Mutation, context: dict, waiting_for: list[str]) -> None:
         row = self.session.get(ParkedMutation, mutation.id)
@@ -73,7 +80,7 @@ class SqlSyncTx:
         self.session.execute(delete(ParkedMutation).where(ParkedMutation.mutation_id == mutation_id))
 
     def dead_letter(self, client_id: str, mutation: Mutation, trace_id: str, error: str) -> None:
-        officer_id = self._client.officer_id if self._client else None
+        officer_id = self._client[1] if self._client else None
         officer = self.session.get(Officer, officer_id) if officer_id else None
         self.session.add(DeadLetter(trace_id=trace_id, client_id=client_id, officer_id=officer_id,
                                     unit_id=officer.unit_id if officer else None, mutation_id=mutation.id,

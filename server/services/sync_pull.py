@@ -15,6 +15,8 @@ from server.adapters.sync_store import wait_for_writers
 from server.domain.actor import Actor
 from server.services.scope import visible_unit_ids
 
+COLUMNS = (Change.seq, Change.unit_id, Change.entity_type, Change.entity_id, Change.version, Change.tombstone,
+           Change.payload)
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 2000
 
@@ -24,14 +26,13 @@ def pull(session: Session, actor: Actor, cookie: int, limit: int = DEFAULT_LIMIT
     try:
         wait_for_writers(session)
         units = [0, *session.scalars(visible_unit_ids(actor))]
-        rows: list[Change] = []
-        for unit_id in units:
-            rows.extend(session.scalars(select(Change).where(Change.unit_id == unit_id, Change.seq > cookie)
+        rows = []
+        for unit_id in units:  # plain rows, not ORM objects: a page is read-only and can be large
+            rows.extend(session.execute(select(*COLUMNS).where(Change.unit_id == unit_id, Change.seq > cookie)
                                         .order_by(Change.seq).limit(limit + 1)))
         rows.sort(key=lambda r: r.seq)
         page, more = rows[:limit], len(rows) > limit
-        changes = [{"seq": r.seq, "unit_id": r.unit_id, "entity_type": r.entity_type, "entity_id": r.entity_id,
-                    "version": r.version, "tombstone": r.tombstone, "payload": r.payload} for r in page]
+        changes = [dict(r._mapping) for r in page]
     finally:
         session.rollback()  # releases the fence at once
     return {"changes": changes, "cookie": page[-1].seq if page else cookie, "more": more}

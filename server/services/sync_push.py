@@ -100,6 +100,7 @@ def bind_client(session: Session, actor: Actor, client_id: str) -> None:
 def _applier(session: Session, cfg: Mapping[str, Any], actor: Actor | None):
     handlers = mutations.load_all()
     actors: dict[int, Actor] = {}
+    schemas: dict[str, Any] = {}  # one instance per schema for the whole push (building one is not free)
 
     def apply(tx, client_id: str, m: Mutation, context: dict):
         registered = handlers.get(m.name)
@@ -109,7 +110,8 @@ def _applier(session: Session, cfg: Mapping[str, Any], actor: Actor | None):
         args = m.args
         if registered.schema is not None:
             try:
-                args = registered.schema().load(m.args)
+                schema = schemas.get(m.name) or schemas.setdefault(m.name, registered.schema())
+                args = schema.load(m.args)
             except ValidationError as exc:
                 raise Rejected("invalid-args", "变更内容未通过校验", {"fields": _translate(exc.messages)}) from None
         who = actor if actor is not None else _actor_from(session, context, actors)

@@ -1,0 +1,217 @@
+"""Sync throughput and pull cost, each measured next to its baseline in the same run (python -m benchmarks sync).
+
+1. Push: a 10,000-mutation backlog from 20 devices (per device 100 inspection.create + 400 inspection.update),
+   through the real executor (one transaction per mutation, audit chain, change stream, recorded results),
+   against a raw bulk INSERT of exactly the rows the push wrote, in one transaction.
+2. Pull: 1,000 changes for a brigade officer from a 10k-row and from a 1M-row changes table.
+Both run on SQLite files in WAL mode with synchronous=NORMAL (what a single-box deployment would set).
+"""
+from __future__ import annotations
+
+import shutil
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+DEVICES, CREATES, UPDATES = 20, 100, 400
+SECRET = "bench-secret-0123456789-0123456789-0123456789"
+
+
+def _app(path: Path):
+    from server import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": SECRET, "ROADSIDE_ENV": "testing",
+                       "INSTANCE_DIR": str(path.parent / "instance"), "EMBEDDED_WORKER": False})
+
+
+def _tune(engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+
+def _prepared(workdir: Path) -> Path:
+    """A migrated database with the demo data, copied for each measurement."""
+    from server import demo
+    from server.adapters.migrate import upgrade
+    from server.services.uow import UnitOfWork
+
+    path = workdir / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    app = _app(path)
+    with app.app_context():
+        demo.load(UnitOfWork())
+        from server.extensions import db
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+def _actors(session):
+    from server.adapters.models import Device, Officer, Unit
+    from server.domain.actor import Actor
+
+    officers = {o.username: o for o in session.scalars(sa.select(Officer))}
+    out = []
+    for i in range(DEVICES):
+        officer = officers["zhangwei" if i % 2 == 0 else "lina"]
+        device_id = f"bench-dev-{i}"
+        session.add(Device(id=device_id, officer_id=officer.id, name="bench"))
+        unit = session.get(Unit, officer.unit_id)
+        partner = officers["lina" if officer.username == "zhangwei" else "zhangwei"]
+        out.append((Actor(officer.id, unit.id, unit.path, frozenset(officer.roles), device_id, officer.full_name),
+                    partner.id))
+    session.commit()
+    return out
+
+
+def _backlog(partner_id: int, start: datetime) -> list[dict]:
+    mutations, seq = [], 0
+    ids = []
+    for n in range(CREATES):
+        seq += 1
+        at = start + timedelta(minutes=n)
+        inspection_id = str(uuid.uuid4())
+        ids.append(inspection_id)
+        mutations.append({"id": str(uuid.uuid4()), "seq": seq, "name": "inspection.create", "args": {
+            "id": inspection_id, "second_officer_id": partner_id, "facts": f"检查记录 {n}", "place": "G6 呼和浩特收费站",
+            "occurred_at": at.isoformat(), "credential_ids": [],
+            "gps": {"lat": 40.865, "lon": 111.662, "accuracy_m": 8.0, "source": "gps", "device_time": at.isoformat()}}})
+    for n in range(UPDATES):
+        seq += 1
+        target = n % CREATES
+        version = 1 + n // CREATES
+        before = f"检查记录 {target}" if version == 1 else f"补充 {target} 第{version - 1}次"
+        mutations.append({"id": str(uuid.uuid4()), "seq": seq, "name": "inspection.update", "args": {
+            "id": ids[target], "base_version": version, "base": {"facts": before},
+            "changes": {"facts": f"补充 {target} 第{version}次"}}})
+    return mutations
+
+
+def bench_push(workdir: Path, template: Path) -> list[str]:
+    from server.extensions import db
+    from server.services import sync_push
+
+    pushed, baseline = workdir / "push.sqlite3", workdir / "baseline.sqlite3"
+    shutil.copy(template, pushed)
+    shutil.copy(template, baseline)
+    app = _app(pushed)
+    with app.app_context():
+        _tune(db.engine)
+        db.engine.dispose()
+        actors = _actors(db.session)
+        start = datetime.now(timezone.utc) - timedelta(days=2)
+        backlogs = [(actor, f"bench-client-{i}", _backlog(partner, start)) for i, (actor, partner) in enumerate(actors)]
+        # devices come online one after another and push in SYNC_MAX_BATCH-sized batches, as the PWA does
+        batch = app.config["SYNC_MAX_BATCH"]
+        statuses: dict[str, int] = {}
+        t0 = time.perf_counter()
+        for actor, client_id, mutations in backlogs:
+            for i in range(0, len(mutations), batch):
+                reply = sync_push.push(db.session, app.config, actor, client_id, mutations[i:i + batch])
+                for r in reply["results"]:
+                    statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+        push_s = time.perf_counter() - t0
+        db.session.remove()
+        db.engine.dispose()
+    total = DEVICES * (CREATES + UPDATES)
+    bulk_s, rows = _bulk_copy(pushed, baseline)
+    return [f"push: {total} mutations from {DEVICES} devices in {push_s:.1f} s = {total / push_s:,.0f} mutations/s "
+            f"(statuses {statuses})",
+            f"raw bulk INSERT of the same {rows:,} rows (one transaction): {bulk_s:.2f} s",
+            f"ratio push / raw bulk insert: {push_s / bulk_s:.1f}x (target <= 3x)"]
+
+
+def _bulk_copy(source: Path, target: Path) -> tuple[float, int]:
+    """Every row the push added (by primary key absent from the untouched copy), inserted raw into that copy."""
+    src, dst = sa.create_engine(f"sqlite:///{source}"), sa.create_engine(f"sqlite:///{target}")
+    _tune(dst)
+    meta = sa.MetaData()
+    meta.reflect(bind=dst)
+    payload: list[tuple[sa.Table, list[dict]]] = []
+    with src.connect() as s, dst.connect() as d:
+        for table in meta.sorted_tables:
+            pk = [c.name for c in table.primary_key.columns]
+            existing = {tuple(r) for r in d.execute(sa.select(*[table.c[c] for c in pk]))}
+            new = [dict(r._mapping) for r in s.execute(sa.select(table))
+                   if tuple(r._mapping[c] for c in pk) not in existing]
+            if new:
+                payload.append((table, new))
+    with dst.connect() as d:  # (audit_heads rows already exist: the push updated them, the baseline does not)
+        t0 = time.perf_counter()
+        with d.begin():
+            for table, rows in payload:
+                d.execute(table.insert(), rows)
+        elapsed = time.perf_counter() - t0
+    src.dispose()
+    dst.dispose()
+    return elapsed, sum(len(r) for _, r in payload)
+
+
+def bench_pull(workdir: Path, template: Path) -> list[str]:
+    timings = {}
+    for rows in (10_000, 1_000_000):
+        path = workdir / f"pull_{rows}.sqlite3"
+        shutil.copy(template, path)
+        _fill_changes(path, rows)
+        timings[rows] = _time_pull(path)
+    small, big = timings[10_000], timings[1_000_000]
+    return [f"pull 1,000 changes (brigade officer, tail of the stream): 10k-row table {small * 1000:.1f} ms, "
+            f"1M-row table {big * 1000:.1f} ms (median of 15)",
+            f"ratio 1M / 10k: {big / small:.2f} (target <= 1.5)"]
+
+
+def _fill_changes(path: Path, rows: int) -> None:
+    """Bulk INSERT ... SELECT from a recursive counter: units 0 (reference), 1 (支队), 2, 3 (大队) interleaved."""
+    engine = sa.create_engine(f"sqlite:///{path}")
+    _tune(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :rows) "
+            "INSERT INTO changes (unit_id, entity_type, entity_id, version, payload, tombstone, at) "
+            "SELECT i % 4, 'inspection', printf('bench-%d', i), 1, json_object('n', i, 'facts', '现场检查记录'), 0, "
+            "'2026-11-23 00:00:00.000000' FROM n"), {"rows": rows})
+    engine.dispose()
+
+
+def _time_pull(path: Path) -> float:
+    from server.adapters.models import Change, Officer, Unit
+    from server.domain.actor import Actor
+    from server.extensions import db
+    from server.services import sync_pull
+
+    app = _app(path)
+    with app.app_context():
+        officer = db.session.scalar(sa.select(Officer).where(Officer.username == "zhangwei"))
+        unit = db.session.get(Unit, officer.unit_id)
+        actor = Actor(officer.id, unit.id, unit.path, frozenset(officer.roles), None, officer.full_name)
+        units = [0, *db.session.scalars(sa.select(Unit.id).where(Unit.path.like(unit.path + "%")))]
+        # the cookie that leaves exactly the last 1,000 in-scope changes to pull
+        cookie = db.session.scalar(sa.select(Change.seq).where(Change.unit_id.in_(units))
+                                   .order_by(Change.seq.desc()).offset(1000).limit(1))
+        db.session.rollback()
+        samples = []
+        for _ in range(15):
+            t0 = time.perf_counter()
+            page = sync_pull.pull(db.session, actor, cookie, limit=1000)
+            samples.append(time.perf_counter() - t0)
+        assert len(page["changes"]) == 1000 and not page["more"]
+        db.session.remove()
+        db.engine.dispose()
+    return statistics.median(samples)
+
+
+def run() -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="roadside-bench-sync-") as tmp:
+        workdir = Path(tmp)
+        template = _prepared(workdir)
+        return bench_push(workdir, template) + bench_pull(workdir, template)
