@@ -12,7 +12,7 @@ from server.api.deps import auth_required, current_actor
 from server.api.schemas import StrictSchema
 from server.domain.documents import DOC_TYPES
 from server.domain.timeutil import local_today
-from server.services import calendar, cases, documents, followups
+from server.services import calendar, cases, catalog, documents, followups
 from server.services.uow import UnitOfWork
 
 blp = Blueprint("documents", __name__, url_prefix="/api", description="执法文书、跟踪回访与工作日历")
@@ -61,10 +61,13 @@ def list_documents(args):
 @blp.route("/documents/templates")
 @auth_required
 def templates():
-    """文书模板（Jinja/nunjucks）与固定文字：PWA 缓存后离线渲染同一文书"""
+    """离线签发文书所需的一切：模板（Jinja/nunjucks）、固定文字、违法行为目录（含条文）、工作日历"""
+    year = local_today().year
     return {"templates": render.template_sources(), "texts": documents.document_texts(),
             "doc_types": {k: {"title": v[0], "abbr": v[1]} for k, v in DOC_TYPES.items()},
-            "transitions": [[s, c, t] for (s, c), t in cases.CASE_TRANSITIONS.edges.items()]}
+            "transitions": [[s, c, t] for (s, c), t in cases.CASE_TRANSITIONS.edges.items()],
+            "catalog": [documents.catalog_dict(e) for e in catalog.list_current(UnitOfWork())],
+            "calendar": calendar.export(UnitOfWork(), year - 1, year + 1)}
 
 
 @blp.route("/documents/<doc_id>")

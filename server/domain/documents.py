@@ -99,7 +99,7 @@ def _party_rows(party: dict[str, Any], vehicle: dict[str, Any] | None) -> list[l
     rows.append(["住所（地址）", party.get("address") or ""])
     rows.append(["联系电话", party.get("phone") or ""])
     if vehicle:
-        rows.append(["车辆号牌", f"{vehicle.get('plate') or ''}（{vehicle.get('plate_color') or ''}牌）"])
+        rows.append(["车辆号牌", vehicle.get("plate") or ""])  # plate only: the phone may not know the colour
     return rows
 
 

@@ -92,3 +92,7 @@ def test_templates_bundle_for_offline_rendering(client, login):
     assert {"_layout.html", "commitment_letter.html"} <= set(data["templates"])
     assert data["doc_types"]["commitment_letter"]["abbr"] == "承诺"
     assert ["commitment_signed", "escalate", "escalated"] in data["transitions"]
+    entry = next(e for e in data["catalog"] if e["code"] == "GL-69-TUOXING")
+    assert entry["version"] == 1 and "第六十九条" in entry["penalty_article"]
+    assert {"date": "2025-10-01", "workday": False, "name": "国庆节", "source": "chinese_calendar"} in data["calendar"]["days"] \
+        or data["calendar"]["from_year"] > 2025
