@@ -31,6 +31,7 @@ from server.services.uow import UnitOfWork
 READ_SIZE = 256 * 1024
 TOUCH_EVERY = timedelta(minutes=5)
 RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
+ALL_RE = re.compile(r"^bytes \*/(\d+)$")
 
 
 class BadRange(DomainError):
@@ -70,6 +71,13 @@ def parse_range(header: str | None, content_length: int | None) -> ContentRange:
         if content_length == 0:
             raise BadRange(message="上传内容为空")
         return ContentRange(0, content_length - 1, content_length)
+    probe = ALL_RE.match(header.strip())
+    if probe:
+        # "bytes */<total>" with no body (as in Google's resumable uploads): finish with what the server holds,
+        # e.g. after the last chunk arrived but storing it failed.
+        if content_length:
+            raise BadRange(message="bytes */总长 形式的请求不能带请求体")
+        return ContentRange(0, -1, int(probe.group(1)))
     match = RANGE_RE.match(header.strip())
     if not match:
         raise BadRange(details={"content_range": header[:100]})
@@ -169,6 +177,9 @@ def _open_upload(uow: UnitOfWork, cfg: Mapping, actor: Actor, sha256: str, rng: 
                  declared_mime: str | None) -> tuple[BlobUpload, bool]:
     """The user's upload row for this blob (created on the first chunk); second value: whether it changed."""
     row = _upload_row(uow, actor, sha256)
+    if rng.length == 0 and (row is None or row.total != rng.total):
+        raise ConflictError("upload-offset-mismatch", "服务器没有此文件（此长度）的部分数据，请从 0 开始上传",
+                            {"offset": 0})
     if row is not None and row.total != rng.total:
         if rng.start != 0:
             raise ConflictError("upload-length-mismatch", "总长度与先前的上传不一致；如需重传请从 0 开始",

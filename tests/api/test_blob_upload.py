@@ -265,3 +265,26 @@ def test_upload_works_the_same_against_the_s3_store(app_config):
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+def test_finishing_with_what_the_server_holds_after_a_failed_store(app, client, login, monkeypatch):
+    from server.adapters.blobstore.local import LocalBlobStore
+
+    headers = login("zhangwei")
+    data = jpeg_bytes(noise=True)
+    digest, total = sha(data), len(data)
+
+    def store_down(self, *args, **kwargs):
+        raise OSError("disk unavailable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LocalBlobStore, "put_file", store_down)
+        failed = client.put(f"/api/blobs/{digest}", data=data, headers=headers)
+        assert failed.status_code == 500
+    head = client.head(f"/api/blobs/{digest}", headers=headers)
+    assert (head.headers["Upload-Offset"], head.headers["Upload-Complete"]) == (str(total), "false")
+    finish = client.put(f"/api/blobs/{digest}", headers={**headers, "Content-Range": f"bytes */{total}"})
+    assert finish.status_code == 201 and finish.get_json()["complete"] is True
+    assert client.get(f"/api/blobs/{digest}", headers=headers).data == data
+    unknown = client.put(f"/api/blobs/{sha(b'nothing')}", headers={**headers, "Content-Range": "bytes */7"})
+    assert unknown.status_code == 409 and unknown.get_json()["error"]["details"] == {"offset": 0}
