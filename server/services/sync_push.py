@@ -114,7 +114,10 @@ def _applier(session: Session, cfg: Mapping[str, Any], actor: Actor | None):
                 args = schema.load(m.args)
             except ValidationError as exc:
                 raise Rejected("invalid-args", "变更内容未通过校验", {"fields": _translate(exc.messages)}) from None
-        who = actor if actor is not None else _actor_from(session, context, actors)
+        # A push also settles *other* clients' parked mutations: those run as the officer who queued them.
+        pusher = actor is not None and (context.get("officer_id"), context.get("device_id")) == \
+            (actor.officer_id, actor.device_id)
+        who = actor if pusher else _actor_from(session, context, actors)
         ctx = mutations.MutationContext(uow=UnitOfWork(session), actor=who, client_id=client_id, mutation_id=m.id,
                                         seq=m.seq, created_at_device=_parse_time(m.created_at_device), config=cfg,
                                         now=utcnow())

@@ -138,7 +138,7 @@ def test_an_earlier_violation_arriving_late_contests_the_newer_claim(client, log
 
 
 def test_edit_of_an_inspection_not_yet_synced_waits_and_settles_when_it_arrives(client, login, ids, db_session):
-    from server.adapters.models import Inspection
+    from server.adapters.models import AuditEntry, Inspection
 
     created = create_inspection(1, ids["lina"])
     iid = created["args"]["id"]
@@ -150,6 +150,9 @@ def test_edit_of_an_inspection_not_yet_synced_waits_and_settles_when_it_arrives(
     arrived = push(client, zw, "c-zw", [created]).get_json()
     assert [(r["id"], r["status"]) for r in arrived["settled"]] == [(edit["id"], "applied")]
     assert db_session.get(Inspection, iid).facts == "搭档补充"
+    editor = db_session.scalar(select(AuditEntry.actor_id).where(AuditEntry.entity_id == iid,
+                                                                 AuditEntry.action == "inspection.update"))
+    assert editor == ids["lina"]  # settled by 张伟's push, but recorded as 李娜's edit
     assert push(client, ln, "c-ln", [edit]).get_json()["results"][0]["status"] == "applied"
 
 
