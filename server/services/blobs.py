@@ -133,6 +133,7 @@ def receive(uow: UnitOfWork, store: BlobStore, cfg: Mapping, actor: Actor, sha25
                               {"max_bytes": cfg["MAX_BLOB_BYTES"], "total": rng.total}, status=413)
         purged = purge_expired(uow, cfg)
         row, changed = _open_upload(uow, cfg, actor, sha256, rng, declared_mime)
+        upload_id = row.id
         if changed or purged:
             uow.commit()
     path = staging_path(cfg, actor.officer_id, sha256)
@@ -148,7 +149,7 @@ def receive(uow: UnitOfWork, store: BlobStore, cfg: Mapping, actor: Actor, sha25
                                 {"offset": offset})
         interrupted = _append(fh, body(), skip=offset - rng.start, length=rng.length)
         received = fh.tell()
-    _touch(uow, row.id)
+    _touch(uow, upload_id)
     if interrupted:
         raise DomainError("upload-interrupted", f"上传中断：已保存 {received} 字节，请从该位置继续",
                           {"offset": received}, status=400)
