@@ -80,19 +80,17 @@ def _run_one(store: SyncStore, client_id: str, m: Mutation, apply: Apply, contex
             return _replayed(tx, client_id, m), last, []
         if verdict is Verdict.GAP:
             return None, last, []
-        if tx.mutation_recorded(m.id):
-            outcome: Outcome | None = _rejected(log.id_reused())
-        else:
-            try:
-                outcome = apply(tx, client_id, m, context)
-            except Exception as exc:  # noqa: BLE001 — every failure is classified below, none is swallowed
-                outcome, failure = None, exc
-        if failure is None:
+        try:
+            # The handler's writes are flushed by the bookkeeping and the commit: a constraint that fires
+            # there is this mutation's failure too, not the batch's, or one bad record would jam the queue.
+            outcome = _rejected(log.id_reused()) if tx.mutation_recorded(m.id) else apply(tx, client_id, m, context)
             result = _result(m, outcome)
             tx.save_result(client_id, result)
             tx.set_last_seq(client_id, m.seq)
             tx.commit()
             return result, m.seq, keys_of(result.entity_refs) if result.status != Status.REJECTED.value else []
+        except Exception as exc:  # noqa: BLE001 — every failure is classified below, none is swallowed
+            failure = exc
     if policy.is_transient(failure):
         raise failure
     with store.transaction() as tx:
@@ -164,15 +162,13 @@ def _retry_one(store: SyncStore, parked: Parked, apply: Apply, policy: Policy) -
         if current is None:
             return None
         try:
-            outcome = apply(tx, parked.client_id, m, parked.context)
-        except Exception as exc:  # noqa: BLE001
-            failure = exc
-        else:
-            result = _result(m, outcome)
+            result = _result(m, apply(tx, parked.client_id, m, parked.context))
             tx.save_result(parked.client_id, result)
             tx.unpark(m.id)
             tx.commit()
             return result
+        except Exception as exc:  # noqa: BLE001
+            failure = exc
     if policy.is_transient(failure):
         return None  # stays parked; the next arrival or an admin retry runs it again
     with store.transaction() as tx:

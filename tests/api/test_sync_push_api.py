@@ -131,6 +131,24 @@ def test_crashing_handler_is_rejected_internal_dead_lettered_and_the_queue_moves
     assert client.get("/api/sync/dead-letters", headers=headers).status_code == 403
 
 
+def test_constraint_violation_flushed_at_commit_is_dead_lettered_and_the_queue_moves_on(client, login, officers,
+                                                                                          monkeypatch):
+    from server.adapters.models import Vehicle
+    from server.services import mutations
+
+    def duplicate_plate(ctx, args):
+        ctx.uow.session.add(Vehicle(plate="蒙A12345"))  # exists in the demo data; fails only when flushed
+        from sync import Outcome
+        return Outcome()
+
+    mutations.load_all()
+    monkeypatch.setitem(mutations.HANDLERS, "test.dupe", mutations.Registered("test.dupe", duplicate_plate, None))
+    body = push(client, login("zhangwei"), "c-dupe", [mutation(1, "test.dupe", {}),
+                                                       create_inspection(2, officers["lina"])]).get_json()
+    assert [(r["status"], r.get("code")) for r in body["results"]] == [("rejected", "internal"), ("applied", None)]
+    assert body["last_seq"] == 2
+
+
 def test_transient_database_fault_is_503_with_retry_after_and_nothing_recorded(client, login, officers, monkeypatch):
     from server.services import mutations
 

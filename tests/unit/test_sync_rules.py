@@ -255,3 +255,27 @@ def test_memory_store_leases_disjoint_blocks_and_refuses_a_used_number():
 def test_waiting_exception_carries_what_is_missing():
     exc = Waiting([{"type": "blob", "id": "ab" * 32}])
     assert exc.missing[0]["type"] == "blob" and "等待" in exc.message
+
+
+def test_constraint_failing_at_commit_is_that_mutations_failure_not_the_batchs():
+    from contextlib import contextmanager
+
+    class ConstraintStore(InMemoryStore):
+        @contextmanager
+        def transaction(self):
+            with super().transaction() as tx:
+                real = tx.commit
+
+                def commit():
+                    if "bad" in tx.state.entities:
+                        raise ValueError("UNIQUE constraint failed: documents.number")
+                    real()
+
+                tx.commit = commit
+                yield tx
+
+    store = ConstraintStore()
+    report = engine.push(store, "c1", [create(1, "bad"), create(2, "good")], apply_record_mutation, {})
+    assert [(r.status, r.code) for r in report.results] == [("rejected", "internal"), ("applied", None)]
+    assert "bad" not in store.state.entities and report.last_seq == 2
+    assert "UNIQUE constraint failed" in store.state.dead_letters[0]["error"]
