@@ -64,7 +64,7 @@ export async function login(username, password, pin) {
   current = { account: { officer_id: resp.officer_id, username, device_id }, key, tokens };
   const me = await api.me();
   const account = { officer_id: resp.officer_id, username, device_id, full_name: me.officer.full_name,
-    unit_name: me.officer.unit_name, salt, iterations: ITERATIONS, sealed: await seal(key, tokens),
+    unit_name: me.officer.unit_name, salt, iterations: ITERATIONS, sealed: await seal(key, current.tokens),
     failures: 0, pin_disabled: false, last_login: new Date().toISOString() };
   await (await accountsDB()).put('accounts', account);
   current.account = account;
@@ -125,18 +125,20 @@ export async function refreshTokens(force = false) {
   const { officer_id } = current.account;
   return navigator.locks.request(`roadside-auth-${officer_id}`, async () => {
     const adb = await accountsDB();
-    const account = await adb.get('accounts', officer_id);
-    const stored = await open(current.key, account.sealed);
+    const account = await adb.get('accounts', officer_id);  // absent during the first login on this phone
+    const stored = account ? await open(current.key, account.sealed) : current.tokens;
     if (stored.access_token !== current.tokens.access_token && stored.access_expires - Date.now() > 30000) {
       current.tokens = stored;
       return stored;
     }
     if (!force && current.tokens.access_expires - Date.now() > 30000) return current.tokens;
     const tokens = tokenSet(await api.refresh(stored.refresh_token));
-    account.sealed = await seal(current.key, tokens);
-    await adb.put('accounts', account);
     current.tokens = tokens;
-    current.account = account;
+    if (account) {
+      account.sealed = await seal(current.key, tokens);
+      await adb.put('accounts', account);
+      current.account = account;
+    }
     return tokens;
   });
 }

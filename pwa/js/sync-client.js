@@ -29,12 +29,15 @@ function schedule(seconds) {
   timer = setTimeout(() => syncNow(), seconds * 1000);
 }
 
-/** Push then pull. Safe to call often: only the tab holding the lock pushes; others return at once. */
-export async function syncNow() {
+/**
+ * Push then pull. Safe to call often: only the tab holding the lock pushes; others return at once —
+ * unless `wait` (logout), which queues behind a running sync and then runs its own.
+ */
+export async function syncNow({ wait = false } = {}) {
   const account = currentOfficer();
   if (!account) return;
   if (!isOnline()) { await setState({ state: 'offline' }); return; }
-  await navigator.locks.request(`roadside-push-${account.officer_id}`, { ifAvailable: true }, async (lock) => {
+  await navigator.locks.request(`roadside-push-${account.officer_id}`, { ifAvailable: !wait }, async (lock) => {
     if (!lock) return;  // another tab is pushing; it will emit status through its own UI
     try {
       await setState({ state: 'syncing', error: null });

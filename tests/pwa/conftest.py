@@ -109,6 +109,7 @@ def wait_for_worker(page):
 
 def pwa_login(page, username: str, pin: str = PIN):
     page.goto("/")
+    page.wait_for_selector("form.login, form.unlock", state="attached")
     if page.locator("details.other-login").count():
         page.locator("details.other-login summary").click()
     form = page.locator("form.login")

@@ -23,7 +23,7 @@ async function logout() {
   const summary = await session.unsyncedSummary();
   let confirmed = false;
   if (summary.total > 0) {
-    if (navigator.onLine) await syncNow();
+    if (navigator.onLine) await syncNow({ wait: true });
     const again = await session.unsyncedSummary();
     if (again.total > 0) {
       confirmed = await confirmDialog('还有未同步的数据',

@@ -10,6 +10,7 @@ import { me } from '../reference.js';
 // Who may settle a conflict (server/services/conflicts.py SETTLING_ROLES); others see it and are told who will.
 const SETTLING_ROLES = ['legal_reviewer', 'leader', 'admin'];
 
+const ENTITY_LABELS = { inspection: '检查记录', case: '案件', document: '文书' };
 const FIELD_LABELS = { facts: '检查情况（事实）', place: '地点', plate: '车牌号', catalog_code: '违法行为' };
 const show = (v) => (v === null || v === undefined || v === '' ? '（空）' : typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -24,7 +25,7 @@ function conflictCard(item, canSettle) {
   };
   return h('article', { class: 'card inbox-item conflict', dataset: { conflict: item.conflict_id } },
     h('div', { class: 'card-title' }, `冲突：${FIELD_LABELS[item.field] || item.field}`),
-    h('p', { class: 'muted' }, `${item.entity_type || item.entity || ''} ${item.entity_id || ''} · ${fmtTime(item.created_at)}`),
+    h('p', { class: 'muted' }, `${ENTITY_LABELS[item.entity_type] || item.entity_type || ''} ${String(item.entity_id || '').slice(0, 8)} · ${fmtTime(item.created_at)}`),
     h('p', {}, item.message || '同一字段在两台设备上被改成了不同的值，服务器暂时保留服务器上的值。'),
     h('dl', {}, h('dt', {}, '原值'), h('dd', {}, show(item.base)),
       h('dt', {}, '服务器上的值'), h('dd', { class: 'server-value' }, show(item.server_value)),
@@ -54,7 +55,7 @@ function rejectedCard(item) {
 }
 
 registerView('inbox', {
-  title: '需要处理', nav: { label: '需要处理', icon: '!', order: 40 },
+  title: '需要处理', nav: { label: '需处理', icon: '!', order: 40 },
   async render(el) {
     const list = h('div', { class: 'inbox' });
     const draw = async () => {
