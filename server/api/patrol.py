@@ -164,21 +164,18 @@ def update_point(args, point_id):
 @auth_required
 def point_qr(point_id):
     """巡查点签名二维码内容（RS1 格式，手机可离线验签）"""
-    uow = UnitOfWork()
-    point = patrol.get_point(uow, current_actor(), point_id)
-    return {"point_id": point.id, "qr": patrol.point_qr(uow, point)}
+    point, token, _ = patrol.signed_point(UnitOfWork(), current_actor(), point_id)
+    return {"point_id": point.id, "qr": token}
 
 
 @blp.route("/points/<int:point_id>/poster.svg")
 @auth_required
 def point_poster(point_id):
     """可打印的 A4 巡查点二维码海报（SVG）"""
-    from server.adapters.models import Unit
     from server.adapters.qr_poster import poster_svg
 
-    uow = UnitOfWork()
-    point = patrol.get_point(uow, current_actor(), point_id)
-    svg = poster_svg(patrol.point_qr(uow, point), point.name, uow.session.get(Unit, point.unit_id).name, point.radius_m)
+    point, token, unit_name = patrol.signed_point(UnitOfWork(), current_actor(), point_id)
+    svg = poster_svg(token, point.name, unit_name, point.radius_m)
     return Response(svg, mimetype="image/svg+xml",
                     headers={"Content-Disposition": f'inline; filename="patrol-point-{point.id}.svg"'})
 

@@ -55,6 +55,17 @@ def point_qr(uow: UnitOfWork, point: PatrolPoint) -> str:
     return signing.sign_payload(key, {"k": QR_KIND, "id": point.id, "u": point.unit_id, "n": point.name})
 
 
+def signed_point(uow: UnitOfWork, actor: Actor, point_id: int) -> tuple[PatrolPoint, str, str]:
+    """(point, signed QR, unit name) for the QR endpoint and the poster. Commits: the first signature may have
+    created the signing key, and a token signed with a key that was rolled back would never verify."""
+    with uow:
+        point = _visible_point(uow.session, actor, point_id)
+        token = point_qr(uow, point)
+        unit_name = uow.session.get(Unit, point.unit_id).name
+        uow.commit()
+        return point, token, unit_name
+
+
 def list_points(uow: UnitOfWork, actor: Actor, unit_id: int | None = None) -> list[PatrolPoint]:
     with uow:
         stmt = select(PatrolPoint).where(
@@ -64,12 +75,16 @@ def list_points(uow: UnitOfWork, actor: Actor, unit_id: int | None = None) -> li
         return uow.session.scalars(stmt.order_by(PatrolPoint.unit_id, PatrolPoint.id)).all()
 
 
+def _visible_point(session, actor: Actor, point_id: int) -> PatrolPoint:
+    point = session.get(PatrolPoint, point_id)
+    if point is None or not _point_visible(session, actor, point):
+        raise NotFound(message="巡查点不存在或不在您的管辖范围内")
+    return point
+
+
 def get_point(uow: UnitOfWork, actor: Actor, point_id: int) -> PatrolPoint:
     with uow:
-        point = uow.session.get(PatrolPoint, point_id)
-        if point is None or not _point_visible(uow.session, actor, point):
-            raise NotFound(message="巡查点不存在或不在您的管辖范围内")
-        return point
+        return _visible_point(uow.session, actor, point_id)
 
 
 def create_point(uow: UnitOfWork, actor: Actor, data: dict[str, Any]) -> PatrolPoint:

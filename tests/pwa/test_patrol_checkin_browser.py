@@ -18,7 +18,8 @@ def test_offline_checkin_is_queued_then_synced_inside_the_radius(new_context, li
 
     with app.app_context():
         point = db.session.scalar(select(PatrolPoint).where(PatrolPoint.name == "兴安北路货运车辆检查点"))
-        token, lat, lon = patrol.point_qr(UnitOfWork(), point), point.lat, point.lon
+        token, lat, lon, point_id = patrol.point_qr(UnitOfWork(), point), point.lat, point.lon, point.id
+        db.session.commit()  # the first signature may have created the signing key
     context = new_context(geolocation={"latitude": lat + 0.0003, "longitude": lon, "accuracy": 12})  # ~33 m north
     page = context.new_page()
     pwa_login(page, "leader_dd01")
@@ -27,6 +28,10 @@ def test_offline_checkin_is_queued_then_synced_inside_the_radius(new_context, li
     page.wait_for_selector("main[data-view=patrol]")
     context.set_offline(True)
     page.locator("#patrol-qr-photo").set_input_files(str(qr_png(token, tmp_path / "point.png")))
+    page.wait_for_function("(t => !t.startsWith('到达') && !t.startsWith('正在'))("
+                           "document.querySelector('main[data-view=patrol] p[aria-live]').textContent)")
+    status = page.locator("main[data-view=patrol] p[aria-live]").inner_text()
+    assert status.startswith("已在"), status
     page.wait_for_selector(".patrol-log li[data-sync=pending]")
     assert "兴安北路货运车辆检查点" in page.locator(".patrol-log").inner_text()
     context.set_offline(False)
@@ -34,7 +39,7 @@ def test_offline_checkin_is_queued_then_synced_inside_the_radius(new_context, li
     page.wait_for_selector(".patrol-log li[data-sync=synced]")
     with app.app_context():
         [row] = db.session.scalars(select(PatrolCheckin)).all()
-        assert row.point_id == point.id and 25 < row.distance_m < 45 and row.accuracy_m == 12
+        assert row.point_id == point_id and 25 < row.distance_m < 45 and row.accuracy_m == 12
 
 
 def test_forged_point_code_is_refused_on_the_phone(new_context, live_server, app, tmp_path):
@@ -43,6 +48,7 @@ def test_forged_point_code_is_refused_on_the_phone(new_context, live_server, app
     with app.app_context():
         point = db.session.scalar(select(PatrolPoint).where(PatrolPoint.name == "兴安北路货运车辆检查点"))
         token = patrol.point_qr(UnitOfWork(), point)
+        db.session.commit()
     prefix, body, sig = token.split(".")
     forged = ".".join([prefix, body, ("B" if sig[0] == "A" else "A") + sig[1:]])
     context = new_context(geolocation={"latitude": 40.8655, "longitude": 111.6615, "accuracy": 10})
