@@ -1,7 +1,8 @@
 // 今日: my inspections, then cards other features register with registerSlot('today', ...)
 // (documents issued, corrections due, patrol status).
 import { registerView, registerSlot, slotItems, href } from '../router.js';
-import { h } from '../ui.js';
+import { h, badge } from '../ui.js';
+import { listRecords } from '../db.js';
 import { myInspections } from '../inspections.js';
 import { me } from '../reference.js';
 import { recordRow } from './records.js';
@@ -21,6 +22,28 @@ registerSlot('today', {
   },
 });
 
+// Documents issued today and correction deadlines, from the records sync pulls for my unit
+// (entity types `document` and `followup`, server/services/documents.py and cases.py).
+registerSlot('today', {
+  order: 15,
+  async render(el) {
+    const today = shanghaiDay();
+    const docs = (await listRecords('document')).filter((r) => r.data.issued_at && shanghaiDay(r.data.issued_at) === today);
+    const due = (await listRecords('followup')).filter((r) => r.data.status === 'open' && r.data.due_date)
+      .sort((a, b) => a.data.due_date.localeCompare(b.data.due_date));
+    const daysLeft = (d) => Math.round((Date.parse(d) - Date.parse(today)) / 86400000);
+    el.append(h('h2', {}, `今日文书 ${docs.length} 份`),
+      docs.length ? h('ul', { class: 'records' }, ...docs.map((r) => h('li', { class: 'record' },
+        `${r.data.title || r.data.doc_type} ${r.data.number || ''}`, badge(r.sync)))) : null,
+      h('h2', {}, `待核查整改 ${due.length} 项`),
+      due.length ? h('ul', { class: 'records' }, ...due.slice(0, 10).map((r) => {
+        const left = daysLeft(r.data.due_date);
+        return h('li', { class: `record ${left < 0 ? 'error' : left <= 1 ? 'warn' : ''}` },
+          `${r.data.due_date} 到期（${left < 0 ? `已逾期 ${-left} 天` : left === 0 ? '今天到期' : `还有 ${left} 天`}）`);
+      })) : h('p', { class: 'muted' }, '没有待核查的整改期限'));
+  },
+});
+
 registerView('today', {
   title: '今日', nav: { label: '今日', icon: '☀', order: 10 },
   async render(el, params, ctx) {
@@ -33,10 +56,6 @@ registerView('today', {
       const card = h('section', { class: 'card' });
       el.append(card);
       try { await item.render(card, ctx); } catch (e) { card.append(h('p', { class: 'error' }, e.message)); }
-    }
-    if (slotItems('today').length === 1) {
-      el.append(h('section', { class: 'card muted' }, h('h2', {}, '文书、整改期限、巡查'),
-        h('p', {}, '文书签发、整改期限和带班巡查功能未安装时，这里不显示数据。')));
     }
   },
 });
