@@ -53,6 +53,9 @@ def loop(app: Flask, stop: threading.Event, clock: Callable[[], datetime] = utcn
 
 def register(app: Flask) -> None:
     """Add ``roadside worker``; start the embedded thread on the first request when configured."""
+    from server.services.notifications import parse_quiet_hours
+
+    parse_quiet_hours(app.config["QUIET_HOURS"])  # a typo in ROADSIDE_QUIET_HOURS fails at start, not every tick
     app.cli.add_command(worker_cmd)
     if not app.config.get("EMBEDDED_WORKER"):  # tests turn it off (conftest) unless a test asks for it
         return

@@ -69,7 +69,7 @@ def patrol_quota(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
         if done.get(s.id, 0) < required:
             yield Reminder(s.leader_id, s.unit_id, "patrol-quota", f"patrol-quota:{s.id}", "带班巡查签到不足",
                            f"{s.shift}已过半，本班次已签到 {done.get(s.id, 0)} 次，要求 {required} 次。请带队巡查并扫码签到。",
-                           "/#/notifications", "duty_shift", str(s.id))
+                           "/#/patrol", "duty_shift", str(s.id))
 
 
 def followups(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
@@ -79,7 +79,7 @@ def followups(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
                                                   FollowUp.remind_on <= ctx.today + timedelta(days=1))).all()
     for f in rows:
         what = names.get(f.kind, "整改")
-        url = f"/#/followup?id={f.id}"
+        url = f"/#/document?id={f.document_id}"  # the letter / notice itself: its page shows the deadline
         if f.due_date < ctx.today:
             yield Reminder(f.officer_id, f.unit_id, "followup-overdue", f"followup-overdue:{f.id}", f"{what}已逾期",
                            f"{what}期限 {fmt(f.due_date)} 已过，请核查是否改正；未改正的转入普通程序。", url, "followup", f.id)

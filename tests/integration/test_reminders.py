@@ -93,6 +93,7 @@ def test_followup_reminded_before_the_holiday_then_overdue_once(app, demo, db_se
     due, = notes(db_session, "followup-due")
     overdue, = notes(db_session, "followup-overdue")
     assert "2026年10月8日" in due.body and overdue.entity_id == row.id
+    assert due.url == f"/#/document?id={row.document_id}"  # opens the commitment letter itself
     row.status = "corrected"
     db_session.commit()
     assert run(app, db_session, local(2026, 10, 20))["followups"] == 0

@@ -49,3 +49,12 @@ def test_worker_cli_once_runs_one_tick(app, demo, db_session):
     assert result.exit_code == 0, result.output
     assert "'certificates': 1" in result.output
     assert db_session.scalar(select(Notification).where(Notification.kind == "certificate-expiring")) is not None
+
+
+def test_a_malformed_quiet_hours_setting_fails_at_start(app_config):
+    import pytest
+
+    from server import create_app
+
+    with pytest.raises(ValueError):
+        create_app({**app_config, "QUIET_HOURS": "22:00-07:00"})
