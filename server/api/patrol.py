@@ -1,7 +1,7 @@
 """领导带班巡查 endpoints: points + QR posters, frequency, roster (with CSV import), check-ins, compliance."""
 from __future__ import annotations
 
-from datetime import date, timedelta, timezone
+from datetime import timedelta, timezone
 
 from flask import Response, request
 from flask_smorest import Blueprint
