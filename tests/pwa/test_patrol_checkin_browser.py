@@ -40,6 +40,11 @@ def test_offline_checkin_is_queued_then_synced_inside_the_radius(new_context, li
     with app.app_context():
         [row] = db.session.scalars(select(PatrolCheckin)).all()
         assert row.point_id == point_id and 25 < row.distance_m < 45 and row.accuracy_m == 12
+    page.evaluate("location.hash = '#/today'")
+    page.wait_for_selector("main[data-view=today]")
+    page.evaluate("location.hash = '#/patrol'")
+    page.wait_for_selector("table.compliance")  # a leader also sees the week's 带班巡查考核
+    assert "刘带班" in page.locator("table.compliance").inner_text()
 
 
 def test_forged_point_code_is_refused_on_the_phone(new_context, live_server, app, tmp_path):

@@ -7,6 +7,7 @@ import { getReference } from '../reference.js';
 import { getFix, accuracyNote } from '../geo.js';
 import { db, mutate, putPendingRecord, uuid } from '../db.js';
 import { on } from '../bus.js';
+import { request } from '../api.js';
 
 const MAX_ACCURACY_M = 100;  // server GPS_MAX_ACCURACY_M default: a coarser fix is refused, so say so now
 
@@ -67,10 +68,23 @@ registerView('patrol', {
       h('label', { class: 'btn btn-primary btn-big', for: 'patrol-qr-photo' }, '扫描巡查点二维码'), input,
       h('h2', {}, '我的签到'), list);
     await draw();
+    complianceCard().then((card) => { if (card) el.append(h('h2', {}, '本周带班巡查考核'), card); });
     const offs = [on('records-changed', draw), on('outbox-changed', draw)];
     return () => offs.forEach((off) => off());
   },
 });
+
+/** 带班巡查考核 for leaders and admins (the server answers 403 to officers: then nothing is shown). */
+async function complianceCard() {
+  let rows;
+  try { rows = await request('/api/patrol/compliance'); } catch (e) { return null; }
+  if (!rows.length) return h('p', { class: 'muted' }, '本周没有带班班次');
+  return h('table', { class: 'compliance' },
+    h('thead', {}, h('tr', {}, ...['带班领导', '单位', '班次', '应签到', '已签到', ''].map((t) => h('th', {}, t)))),
+    h('tbody', {}, ...rows.map((r) => h('tr', { class: r.met ? 'met' : 'unmet' },
+      h('td', {}, r.leader_name), h('td', {}, r.unit_name), h('td', {}, String(r.shifts)), h('td', {}, String(r.required)),
+      h('td', {}, String(r.done)), h('td', {}, r.met ? '达标' : '未达标')))));
+}
 
 registerSlot('today', {
   order: 40,
