@@ -69,6 +69,7 @@ async function boot() {
   on('session', () => { renderChrome(); updateCounter(); });
   on('sync-status', updateCounter);
   on('outbox-changed', updateCounter);
+  on('records-changed', updateCounter);  // results remove outbox entries before the sync status settles
   on('device-revoked', () => { render(); });
   document.addEventListener('roadside:view', renderChrome);
   sync.startSync();

@@ -201,11 +201,21 @@ export async function resolveConflict(conflictId, resolution, value) {
   await syncNow();
 }
 
+/** Where the browser has Background Sync, the worker wakes a page when connectivity returns. */
+function registerBackgroundSync() {
+  if (!('serviceWorker' in navigator) || !('SyncManager' in window)) return;
+  navigator.serviceWorker.ready.then((reg) => reg.sync.register('roadside-outbox')).catch(() => {});
+}
+
 /** Wire the triggers: app open, `online`, after every local change, and the backoff timer. */
 export function startSync() {
   window.addEventListener('online', () => syncNow());
   window.addEventListener('offline', () => setState({ state: 'offline' }));
-  on('outbox-changed', () => { setState({}); if (isOnline()) syncNow(); });
+  on('outbox-changed', () => {
+    setState({});
+    if (isOnline()) syncNow();
+    else registerBackgroundSync();
+  });
   on('session', ({ state: s }) => { if (s === 'unlocked') syncNow(); else clearTimeout(timer); });
   navigator.serviceWorker?.addEventListener('message', (e) => { if (e.data === 'sync') syncNow(); });
 }

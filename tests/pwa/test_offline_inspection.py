@@ -33,7 +33,7 @@ def test_offline_inspection_with_photo_syncs_when_back_online(new_context, live_
     ctx.set_offline(True)
     page.reload()
     pwa_unlock(page, "zhangwei")
-    assert page.locator("#unsynced").get_attribute("data-count") == "0"
+    page.wait_for_selector("#unsynced[data-count='0']")
 
     page.goto("/#/scan?pick=credential&back=inspection")
     assert scan_image(page, cred_qr, tmp_path, "cred.png").locator(".result-banner").inner_text() == "有效"
@@ -68,7 +68,7 @@ def test_offline_inspection_with_photo_syncs_when_back_online(new_context, live_
 
     ctx.set_offline(False)  # the `online` event triggers the push
     page.wait_for_selector(".sync-state .badge-synced", timeout=60000)
-    assert page.locator("#unsynced").get_attribute("data-count") == "0"
+    page.wait_for_selector("#unsynced[data-count='0']")
     assert page.locator("figure.photo progress").evaluate("p => p.value") == 100
 
     from PIL import Image

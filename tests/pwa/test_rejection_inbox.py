@@ -36,7 +36,7 @@ def test_rejected_inspection_shows_reason_in_inbox_and_queue_moves_on(new_contex
 
     ctx.set_offline(False)
     page.wait_for_selector(".sync-state .badge-synced", timeout=60000)  # the later record was not held up
-    assert page.locator("#unsynced").get_attribute("data-count") == "0"
+    page.wait_for_selector("#unsynced[data-count='0']")
     page.goto(f"/#/inspection?id={rejected_id}")
     page.wait_for_selector(".sync-state .badge-rejected")
     assert page.locator(".sync-state .badge").inner_text() == "被拒绝"
