@@ -75,6 +75,7 @@ def test_commitment_letter_issued_offline_has_the_same_number_and_text_on_the_se
     page.locator("select[name=doc-type]").select_option("commitment_letter")
     page.wait_for_function("!document.querySelector('button[name=issue]').disabled")
     page.get_by_role("button", name="预览文书").click()
+    page.wait_for_selector(".doc-paper h1")
     assert "交通运输轻微违法行为免予处罚告知承诺书" in page.locator(".doc-paper").inner_text()
     _sign(page)
     page.get_by_role("button", name="签发并保存").click()
