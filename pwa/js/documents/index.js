@@ -4,7 +4,8 @@
 import { registerView, navigate, href } from '../router.js';
 import { h, toast, badge, fmtTime, field } from '../ui.js';
 import { on } from '../bus.js';
-import { getRecord, listRecords } from '../db.js';
+import { getRecord, listRecords, mutate, putPendingRecord, uuid } from '../db.js';
+import { request } from '../api.js';
 import { isUnlocked } from '../session.js';
 import { PROCEDURE_NAMES, yuan } from '../domain/eligibility.js';
 import { DOC_TYPES } from './context.js';
@@ -25,7 +26,7 @@ registerView('documents', {
     refresh();
     const [docs, inspections] = [await listRecords('document'), await listRecords('inspection')];
     docs.sort((a, b) => (b.data.issued_at || '').localeCompare(a.data.issued_at || ''));
-    el.append(h('h1', {}, '执法文书'),
+    el.append(h('h1', {}, '执法文书'), h('a', { class: 'btn', href: href('followups') }, '整改核查'),
       h('h2', {}, '本机签发的文书'),
       docs.length ? h('ul', { class: 'records doc-list' }, ...docs.map((d) => h('li', { class: 'record', dataset: { key: d.key, sync: d.sync } },
         h('a', { href: href('document', { id: d.id }) }, `${d.data.title} ${d.data.number}`), badge(d.sync),
@@ -43,7 +44,13 @@ registerView('document', {
     const rec = await getRecord('document', params.id);
     if (!rec) { el.append(h('p', { class: 'error' }, '本机没有这份文书')); return; }
     const paper = h('div', { class: 'doc-paper' });
-    paper.innerHTML = rec.data.html;  // rendered by nunjucks with autoescape from the server's templates
+    if (!rec.data.html) {
+      // Issued on another phone (pulled as a summary): the server has the full text.
+      try { rec.data.html = (await request(`/api/documents/${encodeURIComponent(rec.id)}`)).html; } catch (e) {
+        paper.append(h('p', { class: 'muted' }, '这份文书由其他设备签发，联网后可查看全文'));
+      }
+    }
+    if (rec.data.html) paper.innerHTML = rec.data.html;  // nunjucks/Jinja output, autoescaped
     const state = h('p', { class: 'sync-state' });
     const drawState = async () => {
       const now = (await getRecord('document', params.id)) || rec;
@@ -156,5 +163,31 @@ registerView('document-issue', {
         sig.box, issueBtn));
     await sig.ready;
     await evaluate();
+  },
+});
+
+// 整改核查: verify a commitment letter's or correction notice's follow-up (corrected / not corrected →
+// the case goes to 普通程序). Works offline; the server re-checks the certificate and the case status.
+registerView('followups', {
+  title: '整改核查',
+  async render(el) {
+    const open = (await listRecords('followup')).filter((r) => r.data.status === 'open')
+      .sort((a, b) => (a.data.due_date || '').localeCompare(b.data.due_date || ''));
+    const verify = async (r, result) => {
+      const note = el.querySelector(`textarea[data-followup="${r.id}"]`).value.trim();
+      await mutate({
+        name: 'followup.verify', entity: { type: 'followup', id: r.id },
+        args: { id: uuid(), followup_id: r.id, result, note, evidence_ids: [] },
+        apply: (tx) => putPendingRecord(tx, 'followup', r.id, { status: result, result_note: note }),
+      });
+      toast(result === 'corrected' ? '已记录：已改正' : '已记录：未改正，案件将转普通程序');
+      el.replaceChildren();
+      await this.render(el);
+    };
+    el.append(h('h1', {}, '整改核查'), open.length ? h('ul', { class: 'records' }, ...open.map((r) => h('li', { class: 'record followup' },
+      h('strong', {}, `${r.data.kind === 'commitment' ? '告知承诺' : '责令改正'} · ${r.data.due_date} 到期`),
+      h('textarea', { rows: 2, placeholder: '核查情况', dataset: { followup: r.id } }),
+      h('button', { class: 'btn', onclick: () => verify(r, 'corrected') }, '已改正'),
+      h('button', { class: 'btn btn-danger', onclick: () => verify(r, 'not_corrected') }, '未改正')))) : h('p', { class: 'muted' }, '没有待核查的整改'));
   },
 });
