@@ -51,7 +51,9 @@ export async function syncNow({ wait = false } = {}) {
         await setState({ state: 'revoked', error: e.message });  // keep the outbox: never drop data
         return;
       }
-      const offline = e instanceof ApiError && e.code === 'offline';
+      // A dropped connection while the phone says it is online is retried with backoff; a phone that is
+      // really offline waits for the `online` event instead.
+      const offline = !isOnline();
       backoff = e.retryAfter || Math.min(MAX_BACKOFF_S, backoff ? backoff * 2 : 5);
       await setState({ state: offline ? 'offline' : 'error', error: e.message });
       if (!offline) schedule(backoff);
