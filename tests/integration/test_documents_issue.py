@@ -168,3 +168,22 @@ def test_officer_of_another_unit_cannot_issue_on_this_inspection(runner, db_sess
     insp = make_inspection(db_session)
     outcome, _ = runner.issue("wangqiang", insp, "commitment_letter", "minor_exempt")
     assert isinstance(outcome, Rejected) and outcome.code == "not-found"
+
+
+def test_commitment_letter_after_a_reviewer_denied_the_exemption_is_refused(runner, db_session):
+    insp = make_inspection(db_session)
+    insp.exemption_status = "denied"
+    db_session.commit()
+    outcome, _ = runner.issue("zhangwei", insp, "commitment_letter", "minor_exempt")
+    assert isinstance(outcome, Rejected) and outcome.code == "exemption-denied"
+    ordinary, _ = runner.issue("zhangwei", insp, "violation_notice", "ordinary",
+                               fields={"harm": "slight", "corrected_on_spot": True, "first_violation": False})
+    assert ordinary.status == Status.APPLIED
+
+
+def test_fine_outside_the_statutory_range_is_refused(runner, db_session):
+    insp = make_inspection(db_session, code="DLYS-68-2-YANGSA", party="呼和浩特市顺达货运有限公司")
+    outcome, _ = runner.issue("zhangwei", insp, "violation_notice", "ordinary", fine_fen=300001,
+                              fields={"harm": "serious", "corrected_on_spot": False, "first_violation": False})
+    assert isinstance(outcome, Rejected) and outcome.code == "fine-outside-statutory-range"
+    assert "3000.01元" in outcome.message
