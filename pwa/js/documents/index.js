@@ -41,8 +41,17 @@ registerView('documents', {
 registerView('document', {
   title: '文书',
   async render(el, params) {
-    const rec = await getRecord('document', params.id);
-    if (!rec) { el.append(h('p', { class: 'error' }, '本机没有这份文书')); return; }
+    let rec = await getRecord('document', params.id);
+    if (!rec) {
+      // Opened from a reminder about a document of this unit issued on another phone.
+      try {
+        const d = await request(`/api/documents/${encodeURIComponent(params.id)}`);
+        rec = { id: d.id, sync: 'synced', data: { title: d.title, number: d.number, html: d.html } };
+      } catch (e) {
+        el.append(h('p', { class: 'error' }, '本机没有这份文书，联网后可查看'));
+        return undefined;
+      }
+    }
     const paper = h('div', { class: 'doc-paper' });
     if (!rec.data.html) {
       // Issued on another phone (pulled as a summary): the server has the full text.
