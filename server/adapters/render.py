@@ -77,7 +77,7 @@ def register_font() -> str:
 
 def styles() -> dict[str, ParagraphStyle]:
     font = register_font()
-    base = ParagraphStyle("body", fontName=font, fontSize=10, leading=13.5, wordWrap="CJK", spaceAfter=2)
+    base = ParagraphStyle("body", fontName=font, fontSize=10, leading=13.2, wordWrap="CJK", spaceAfter=1.5)
     return {
         "p": base,
         "h1": ParagraphStyle("h1", parent=base, fontSize=16, leading=20, alignment=TA_CENTER, spaceAfter=2),
@@ -187,6 +187,6 @@ def render_pdf(markup: str, verify_url: str | None, title: str = "") -> bytes:
         canvas.restoreState()
 
     pdf = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=12 * mm,
-                            bottomMargin=14 * mm, title=title, author="Roadside", invariant=1)
+                            bottomMargin=12 * mm, title=title, author="Roadside", invariant=1)
     pdf.build(_flowables(markup), onFirstPage=decorate, onLaterPages=decorate)
     return buf.getvalue()
