@@ -177,11 +177,12 @@ def render_pdf(markup: str, verify_url: str | None, title: str = "") -> bytes:
         canvas.saveState()
         font = register_font()
         if qr_png is not None:
-            # Top-right, above the party table; the caption sits left of the code so nothing overlaps the table.
-            size, left, bottom = 20 * mm, A4[0] - 14 * mm - 20 * mm, A4[1] - 8 * mm - 20 * mm
-            canvas.drawImage(qr_png, left, bottom, size, size)
-            canvas.setFont(font, 6.5)
-            canvas.drawRightString(left - 1 * mm, bottom + 2 * mm, "扫码核验文书真伪")
+            # Top-right corner, code and caption both above where the party table starts (~30 mm down),
+            # clear of the centred title even for the longest one (告知承诺书).
+            size, right, bottom = 18 * mm, A4[0] - 12 * mm, A4[1] - 5 * mm - 18 * mm
+            canvas.drawImage(qr_png, right - size, bottom, size, size)
+            canvas.setFont(font, 6)
+            canvas.drawRightString(right - 1 * mm, bottom - 2.5 * mm, "扫码核验文书真伪")
         canvas.setFont(font, 8)
         canvas.drawCentredString(A4[0] / 2, 10 * mm, f"第 {doc.page} 页")
         canvas.restoreState()

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -96,3 +99,23 @@ def test_templates_bundle_for_offline_rendering(client, login):
     assert entry["version"] == 1 and "第六十九条" in entry["penalty_article"]
     assert {"date": "2025-10-01", "workday": False, "name": "国庆节", "source": "chinese_calendar"} in data["calendar"]["days"] \
         or data["calendar"]["from_year"] > 2025
+
+
+@pytest.mark.skipif(shutil.which("node") is None or shutil.which("pdftoppm") is None, reason="needs node and pdftoppm")
+def test_the_qr_on_the_pdf_opens_the_verification_page(app, demo, db_session, client, login, tmp_path):
+    from PIL import Image
+
+    runner = Runner(app, db_session)
+    outcome, args = runner.issue("zhangwei", make_inspection(db_session), "commitment_letter", "minor_exempt")
+    pdf = tmp_path / "doc.pdf"
+    pdf.write_bytes(client.get(f"/api/documents/{args['id']}/pdf", headers=login("zhangwei")).data)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(pdf), str(tmp_path / "page")], check=True)
+    page = Image.open(tmp_path / "page.png").convert("RGBA")
+    corner = page.crop((page.width * 3 // 4, 0, page.width, page.height // 8))
+    (tmp_path / "qr.rgba").write_bytes(corner.tobytes())
+    root = Path(__file__).resolve().parents[2]
+    decoded = subprocess.run(["node", str(root / "tests/js/decode_qr.cjs"), str(tmp_path / "qr.rgba"),
+                              str(corner.width), str(corner.height)], capture_output=True, text=True, timeout=60)
+    doc = db_session.get(Document, args["id"])
+    assert decoded.stdout == f"{app.config['PUBLIC_BASE_URL']}/verify/{doc.verify_token}"
+    assert client.get("/verify/" + decoded.stdout.rsplit("/", 1)[1]).status_code == 200
