@@ -8,6 +8,7 @@ export const MAX_SIDE = 2048;
 // Phone cameras give 3–12 MB; above this a full decode can exhaust a phone's memory, so refuse first.
 export const MAX_INPUT_BYTES = 30 * 1024 * 1024;
 const CHUNK = 256 * 1024;
+const THUMB_SIDE = 192;
 
 export async function sha256Hex(blob) {
   const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
@@ -36,7 +37,12 @@ export async function resizePhoto(file) {
   canvas.getContext('2d').drawImage(bitmap, 0, 0, w, hgt);
   bitmap.close();
   const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
-  return { blob, width: w, height: hgt, sha256: await sha256Hex(blob) };
+  // A small preview stays with the record after the full photo is on the server and pruned locally.
+  const ts = Math.min(1, THUMB_SIDE / Math.max(w, hgt));
+  const small = new OffscreenCanvas(Math.round(w * ts), Math.round(hgt * ts));
+  small.getContext('2d').drawImage(canvas, 0, 0, small.width, small.height);
+  const thumb = await small.convertToBlob({ type: 'image/jpeg', quality: 0.7 });
+  return { blob, thumb, width: w, height: hgt, sha256: await sha256Hex(blob) };
 }
 
 /** Put the bytes in the `blobs` store inside the caller's transaction (with the mutation). */
@@ -80,4 +86,13 @@ export async function uploadBlob(sha256) {
   row.uploaded = 1;
   row.sent = total;
   await db().put('blobs', row);
+}
+
+/**
+ * Drop the full-size bytes once the server has applied the evidence that references them (it verified the
+ * hash, and evidence is append-only there): a whole patrol of photos must not fill the phone.
+ */
+export async function pruneBlob(tx, sha256) {
+  const row = await tx.objectStore('blobs').get(sha256);
+  if (row && row.uploaded) await tx.objectStore('blobs').delete(sha256);
 }

@@ -47,7 +47,7 @@ export async function createInspection(draft) {
   }
   const display = { ...args, officer_id: me.officer_id, officer_name: me.full_name,
     second_officer_name: draft.second_officer.full_name, catalog_name: draft.catalog_name,
-    credentials: draft.credentials, photos: draft.photos.map(({ id: pid, sha256, taken_at }) => ({ id: pid, sha256, taken_at })) };
+    credentials: draft.credentials, photos: draft.photos.map(({ id: pid, sha256, taken_at, thumb }) => ({ id: pid, sha256, taken_at, thumb })) };
   await mutate({
     mutations, stores: ['blobs'],
     async apply(tx) {

@@ -5,7 +5,7 @@ import { api, ApiError, isOnline } from './api.js';
 import { db, getMeta, setMeta, outboxCount, recordKey } from './db.js';
 import { currentOfficer } from './session.js';
 import { emit, on } from './bus.js';
-import { uploadBlob } from './blobs.js';
+import { uploadBlob, pruneBlob } from './blobs.js';
 
 const BATCH = 50;
 const MAX_BACKOFF_S = 300;
@@ -108,10 +108,13 @@ async function setRecordState(tx, key, r, stillPending) {
 
 async function applyResults(entries, resp) {
   const bySeq = new Map(entries.map((e) => [e.seq, e]));
-  const tx = db().transaction(['outbox', 'records', 'inbox'], 'readwrite');
+  const tx = db().transaction(['outbox', 'records', 'inbox', 'blobs'], 'readwrite');
   for (const r of resp.results || []) {
     const entry = bySeq.get(r.seq) || entries.find((e) => e.id === r.id);
     if (!entry) continue;
+    if (entry.name === 'evidence.attach' && (r.status === 'applied' || r.status === 'merged')) {
+      await pruneBlob(tx, entry.args.sha256);
+    }
     // Any recorded result (even waiting = parked on the server) consumes the mutation: the server holds it
     // and never runs it twice, so it leaves the outbox.
     tx.objectStore('outbox').delete(entry.seq);

@@ -70,6 +70,9 @@ def test_offline_inspection_with_photo_syncs_when_back_online(new_context, live_
     page.wait_for_selector(".sync-state .badge-synced", timeout=60000)
     page.wait_for_selector("#unsynced[data-count='0']")
     assert page.locator("figure.photo progress").evaluate("p => p.value") == 100
+    # The server holds the verified photo, so the phone dropped the full-size bytes and kept a preview.
+    assert page.evaluate("async (s) => (await import('/js/blobs.js')).getBlob(s).then(r => r === undefined)", sha)
+    assert page.locator("figure.photo img").evaluate("img => img.src.startsWith('blob:')")
 
     from PIL import Image
 

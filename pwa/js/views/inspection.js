@@ -109,9 +109,9 @@ async function renderNew(el) {
     photoMsg.textContent = '';
     for (const file of [...camera.files]) {
       try {
-        const { blob, sha256 } = await resizePhoto(file);
+        const { blob, thumb, sha256 } = await resizePhoto(file);
         if (draft.photos.some((p) => p.sha256 === sha256)) continue;
-        const photo = { id: uuid(), sha256, blob, taken_at: new Date().toISOString(), gps: draft.gps };
+        const photo = { id: uuid(), sha256, blob, thumb, taken_at: new Date().toISOString(), gps: draft.gps };
         draft.photos.push(photo);
         try {
           await store.saveDraft(draft);

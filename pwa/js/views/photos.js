@@ -12,8 +12,11 @@ export function photoStrip(photos, { fromStore = false } = {}) {
     bars.set(photo.sha256, bar);
     el.append(h('figure', { class: 'photo', dataset: { sha256: photo.sha256 } }, img, bar));
     const show = (blob) => { if (blob) { img.src = URL.createObjectURL(blob); img.onload = () => URL.revokeObjectURL(img.src); } };
-    if (photo.blob) show(photo.blob);
-    if (fromStore) getBlob(photo.sha256).then((row) => { if (row) { show(row.blob); if (row.uploaded) bar.value = 100; } });
+    if (photo.blob || photo.thumb) show(photo.thumb || photo.blob);
+    if (fromStore) {
+      // Full bytes gone from the phone = applied on the server (see pruneBlob).
+      getBlob(photo.sha256).then((row) => { if (!row || row.uploaded) bar.value = 100; if (row && !photo.thumb) show(row.blob); });
+    }
   };
   photos.forEach(add);
   on('blob-progress', ({ sha256, sent, total }) => {
