@@ -220,7 +220,7 @@ def checkin_online(uow: UnitOfWork, actor: Actor, cfg: Mapping[str, Any], args: 
 
 
 def checkin_data(c: PatrolCheckin) -> dict[str, Any]:
-    return {"id": c.id, "unit_id": c.unit_id, "point_id": c.point_id, "officer_id": c.officer_id,
+    return {"id": c.id, "unit_id": c.unit_id, "point_id": c.point_id, "point_name": c.point.name, "officer_id": c.officer_id,
             "shift_id": c.shift_id, "as_leader": c.as_leader, "at": c.at.isoformat(), "lat": c.lat, "lon": c.lon,
             "accuracy_m": c.accuracy_m, "distance_m": c.distance_m, "photo_sha256": c.photo_sha256,
             "status": c.status, "flags": list(c.flags or []), "reason": c.reason}

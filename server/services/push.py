@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from server.adapters import webpush
-from server.adapters.models import Notification, PushDelivery, PushSubscription
+from server.adapters.models import Device, Notification, PushDelivery, PushSubscription
 from server.adapters.signing import unb64u
 from server.domain.actor import Actor
 from server.domain.errors import DomainError
@@ -127,7 +127,10 @@ def enqueue_due(session: Session, now: datetime, limit: int = 500) -> int:
                                                      Notification.push_after <= now)
                           .order_by(Notification.id).limit(limit).with_for_update(skip_locked=True)).all()
     for n in due:
-        subs = session.scalars(select(PushSubscription.id).where(PushSubscription.officer_id == n.officer_id)).all()
+        # A revoked (lost) phone must not keep showing reminders on its lock screen.
+        subs = session.scalars(select(PushSubscription.id)
+                               .outerjoin(Device, Device.id == PushSubscription.device_id)
+                               .where(PushSubscription.officer_id == n.officer_id, Device.revoked_at.is_(None))).all()
         for sub_id in subs:
             session.add(PushDelivery(notification_id=n.id, subscription_id=sub_id, next_attempt_at=now))
         n.push_state = "queued" if subs else "none"

@@ -190,3 +190,16 @@ def test_quiet_hours_hold_the_push_but_not_the_in_app_notification(app, db_sessi
     assert ep.requests == []
     run_worker(app, db_session, datetime(2026, 11, 23, 23, 0, tzinfo=timezone.utc))
     assert len(ep.requests) == 1
+
+
+def test_a_revoked_phone_gets_no_more_pushes(app, client, login, db_session, endpoint_factory):
+    ep = endpoint_factory()
+    phone = login("zhangwei", "dev-lost-phone")
+    assert client.post("/api/push/subscriptions", json=ep.subscription_json(), headers=phone).status_code == 201
+    resp = client.post("/api/admin/devices/dev-lost-phone/revoke", json={"reason": "手机遗失"}, headers=login("admin"))
+    assert resp.status_code == 200, resp.get_json()
+    note = remind(db_session)
+    run_worker(app, db_session, NOW)
+    assert ep.requests == []
+    db_session.refresh(note)
+    assert note.push_state == "none" and note.read_at is None  # still in the in-app list for other devices
