@@ -112,3 +112,47 @@ def test_commitment_letter_issued_offline_has_the_same_number_and_text_on_the_se
         with store_for(live_server.app).open(sig_sha) as fh:
             assert hashlib.sha256(fh.read()).hexdigest() == sig_sha
     assert f"当事人已签名（签名记录 {sig_sha[:12]}）" in device["text"]
+
+
+def test_correction_notice_with_refusal_to_sign_then_not_corrected_escalates(new_context, live_server):
+    ctx = new_context(geolocation=HOHHOT)
+    page = ctx.new_page()
+    pwa_login(page, "zhangwei")
+    wait_for_worker(page)
+    _wait_until(page, READY)
+    ctx.set_offline(True)
+    inspection_id = page.evaluate(CREATE_INSPECTION.replace("GL-69-TUOXING", "GLF-79-BIAOZHI"))
+
+    page.goto(f"/#/document-issue?inspection={inspection_id}")
+    page.locator("select[name=doc-type]").select_option("correction_notice")
+    page.locator("input[name=corrected]").uncheck()
+    page.wait_for_selector(".verdict [data-outcome=minor_exempt]")
+    assert "承诺于7日内改正" in page.locator(".verdict").inner_text()
+    page.locator("input[name=correction]").fill("拆除公路用地内的广告牌")
+    page.locator("input[name=refused]").check()
+    page.get_by_role("button", name="签发并保存").click()
+    assert "请填写见证人" in page.locator("#toasts").inner_text()  # a refusal needs a witness or video note
+    page.locator("input[name=witness]").fill("执法记录仪 DV-0317")
+    page.get_by_role("button", name="签发并保存").click()
+    page.wait_for_selector("main[data-view=document] .doc-number")
+    assert "当事人拒绝签名（见证人：执法记录仪 DV-0317）" in page.locator(".doc-paper").inner_text()
+
+    ctx.set_offline(False)
+    page.wait_for_selector(".sync-state .badge-synced", timeout=60000)
+    _wait_until(page, """async () => {
+      const { listRecords } = await import('/js/db.js');
+      return (await listRecords('followup')).some((r) => r.data.status === 'open');
+    }""")  # the follow-up the server opened came back with the pull
+    page.goto("/#/followups")
+    page.locator("textarea[data-followup]").fill("广告牌仍未拆除")
+    page.get_by_role("button", name="未改正").click()
+    page.wait_for_function("document.querySelector('#unsynced').dataset.count === '0'", timeout=60000)
+
+    from server.adapters.models import Case, FollowUp
+    from server.extensions import db
+
+    with live_server.app.app_context():
+        followup = db.session.query(FollowUp).filter_by(status="not_corrected").one()
+        assert followup.result_note == "广告牌仍未拆除"
+        case = db.session.get(Case, followup.case_id)
+        assert (case.status, case.procedure) == ("escalated", "ordinary")
