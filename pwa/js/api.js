@@ -9,7 +9,6 @@ export class ApiError extends Error {
     this.details = details;
     this.retryAfter = retryAfter;
   }
-  get transient() { return this.status === 0 || this.status === 503 || this.status >= 500 && this.code !== 'internal'; }
 }
 
 export const OFFLINE = 'offline';

@@ -71,6 +71,11 @@ async function boot() {
   on('outbox-changed', updateCounter);
   on('records-changed', updateCounter);  // results remove outbox entries before the sync status settles
   on('device-revoked', () => { render(); });
+  on('auth-expired', ({ message }) => banner(`${message}：点此重新登录（本机数据保留）`, () => {
+    document.getElementById('banner').hidden = true;
+    session.lock();
+    location.hash = '#/login';
+  }));
   document.addEventListener('roadside:view', renderChrome);
   sync.startSync();
   await start(document.getElementById('view'));

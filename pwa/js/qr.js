@@ -74,7 +74,8 @@ export async function verifyToken(token, reference) {
     ok = false;
   }
   if (!ok) return { state: 'invalid', payload: null, reason: '签名校验失败：二维码可能被伪造或篡改' };
-  const revoked = (reference.revocations || []).find((r) => r.number === payload.n);
+  // Numbers are only unique per kind (a 从业资格证 number is an ID-card number), so match both.
+  const revoked = (reference.revocations || []).find((r) => r.number === payload.n && (!r.kind || r.kind === payload.k));
   if (revoked) {
     const state = revoked.status === 'suspended' ? 'suspended' : revoked.status === 'expired' ? 'expired' : 'revoked';
     return { state, payload, reason: `吊销/暂停清单中有此证件（清单时间 ${reference.generated_at || '未知'}）` };

@@ -58,16 +58,28 @@ export async function login(username, password, pin) {
   if (!validPin(pin)) throw new ApiError(400, 'pin-invalid', 'PIN 必须是 6 位数字');
   const device_id = await deviceIdFor(username);
   const resp = await api.login(username, password, device_id, navigator.userAgent.slice(0, 120));
-  const tokens = tokenSet(resp);
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const key = await deriveKey(pin, salt);
-  current = { account: { officer_id: resp.officer_id, username, device_id }, key, tokens };
-  const me = await api.me();
-  const account = { officer_id: resp.officer_id, username, device_id, full_name: me.officer.full_name,
-    unit_name: me.officer.unit_name, salt, iterations: ITERATIONS, sealed: await seal(key, current.tokens),
+  const adb = await accountsDB();
+  const previous = await adb.get('accounts', resp.officer_id);  // logging in again keeps the same local data
+  const account = { ...(previous || {}), officer_id: resp.officer_id, username, device_id,
+    full_name: previous ? previous.full_name : username, salt, iterations: ITERATIONS,
     failures: 0, pin_disabled: false, last_login: new Date().toISOString() };
-  await (await accountsDB()).put('accounts', account);
-  current.account = account;
+  // Sealed under the new PIN before any other call, so a token refresh during login finds consistent state.
+  current = { account, key, tokens: tokenSet(resp) };
+  account.sealed = await seal(key, current.tokens);
+  await adb.put('accounts', account);
+  let me;
+  try {
+    me = await api.me();
+  } catch (e) {
+    current = null;  // not unlocked until the login completes; the sealed tokens allow a PIN unlock later
+    throw e;
+  }
+  account.full_name = me.officer.full_name;
+  account.unit_name = me.officer.unit_name;
+  account.sealed = await seal(key, current.tokens);  // a refresh inside me() may have rotated them
+  await adb.put('accounts', account);
   await openOfficerDB(account.officer_id);
   await db().put('reference', { name: 'me', data: me, fetched_at: new Date().toISOString() });
   emit('session', { state: 'unlocked', account });
@@ -112,7 +124,7 @@ export function lock() {
 
 async function accessToken() {
   if (!current) return null;
-  if (current.tokens.access_expires - Date.now() < 30000) await refreshTokens();
+  if (current.tokens.access_expires - Date.now() < 30000) await refreshOrExpire(false);
   return current && current.tokens.access_token;
 }
 
@@ -125,8 +137,8 @@ export async function refreshTokens(force = false) {
   const { officer_id } = current.account;
   return navigator.locks.request(`roadside-auth-${officer_id}`, async () => {
     const adb = await accountsDB();
-    const account = await adb.get('accounts', officer_id);  // absent during the first login on this phone
-    const stored = account ? await open(current.key, account.sealed) : current.tokens;
+    const account = await adb.get('accounts', officer_id);
+    const stored = await open(current.key, account.sealed);
     if (stored.access_token !== current.tokens.access_token && stored.access_expires - Date.now() > 30000) {
       current.tokens = stored;
       return stored;
@@ -134,11 +146,9 @@ export async function refreshTokens(force = false) {
     if (!force && current.tokens.access_expires - Date.now() > 30000) return current.tokens;
     const tokens = tokenSet(await api.refresh(stored.refresh_token));
     current.tokens = tokens;
-    if (account) {
-      account.sealed = await seal(current.key, tokens);
-      await adb.put('accounts', account);
-      current.account = account;
-    }
+    account.sealed = await seal(current.key, tokens);
+    await adb.put('accounts', account);
+    current.account = account;
     return tokens;
   });
 }
@@ -169,8 +179,19 @@ export async function logout({ confirmed = false } = {}) {
   return { wiped: true };
 }
 
+// The refresh token itself was refused (expired after 14 days, reused, account disabled): the officer must
+// type the password again online. Local data stays; logging in as the same officer reopens it.
+const RELOGIN = new Set(['refresh-invalid', 'refresh-reused', 'officer-inactive', 'token-invalid']);
+
+function refreshOrExpire(force) {
+  return refreshTokens(force).catch((e) => {
+    if (e instanceof ApiError && RELOGIN.has(e.code)) emit('auth-expired', { message: e.message });
+    throw e;
+  });
+}
+
 configureAuth({
   access: accessToken,
-  refresh: (force) => refreshTokens(force),
+  refresh: refreshOrExpire,
   revoked: (err) => emit('device-revoked', { message: err.message }),
 });

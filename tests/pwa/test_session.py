@@ -37,6 +37,7 @@ def test_two_officers_on_one_phone_see_only_their_own_records(new_context):
     assert page.evaluate("async () => (await import('/js/db.js')).listRecords('inspection')") == []
     assert page.locator("#unsynced").get_attribute("data-count") == "0"
     _lock(page)
+    ctx.set_offline(True)  # so 张伟's record is still queued when he unlocks again
 
     wrong = page.locator("form.unlock[data-officer=zhangwei]")
     wrong.locator("input[name=pin]").fill("000000")
@@ -46,7 +47,9 @@ def test_two_officers_on_one_phone_see_only_their_own_records(new_context):
     pwa_unlock(page, "leader_dd01", "135790")  # another officer's PIN does not open 张伟's data, and vice versa
     _lock(page)
     pwa_unlock(page, "zhangwei", PIN)
-    assert page.locator("#unsynced").get_attribute("data-count") == "1"
+    page.wait_for_selector("#unsynced[data-count='1']")
+    facts = page.evaluate("async () => (await import('/js/db.js')).listRecords('inspection').then(r => r.map(x => x.data.facts))")
+    assert facts == ["张伟的检查记录"]
 
 
 def test_logout_names_what_would_be_lost_and_wipes_only_when_confirmed(new_context):
