@@ -78,7 +78,9 @@ export async function verifyToken(token, reference) {
   const revoked = (reference.revocations || []).find((r) => r.number === payload.n && (!r.kind || r.kind === payload.k));
   if (revoked) {
     const state = revoked.status === 'suspended' ? 'suspended' : revoked.status === 'expired' ? 'expired' : 'revoked';
-    return { state, payload, reason: `吊销/暂停清单中有此证件（清单时间 ${reference.generated_at || '未知'}）` };
+    const listed = reference.generated_at
+      ? new Date(reference.generated_at).toLocaleString('zh-CN', { timeZone: 'Asia/Shanghai', hour12: false }) : '未知';
+    return { state, payload, reason: `吊销/暂停清单中有此证件（清单更新于 ${listed}）` };
   }
   const today = todayShanghai();
   if (payload.vf && today < payload.vf) return { state: 'not_yet_valid', payload, reason: `${payload.vf} 起生效` };

@@ -165,6 +165,9 @@ async function renderDetail(el, id) {
   const record = await getRecord('inspection', id);
   if (!record) { el.append(h('p', {}, '本机没有这条检查记录')); return; }
   const d = record.data;
+  const ref = (await getReference()) || { officers: [] };
+  const nameOf = (id) => (ref.officers.find((o) => o.id === id) || {}).full_name || '';
+  const officers = `${d.officer_name || nameOf(d.officer_id)} ${d.second_officer_name || nameOf(d.second_officer_id)}`;
   const facts = h('textarea', { name: 'facts', rows: 4 }, d.facts || '');
   const place = h('input', { name: 'place', value: d.place || '' });
   const msg = h('p', { class: 'muted' });
@@ -186,8 +189,8 @@ async function renderDetail(el, id) {
       h('p', { class: 'facts' }, d.facts || ''),
       h('p', {}, `时间：${fmtTime(d.occurred_at)}`), h('p', {}, `车牌：${d.plate || '—'}`),
       h('p', {}, `违法行为：${d.catalog_name || d.catalog_code || '无'}`),
-      h('p', {}, `执法人员：${d.officer_name || ''} ${d.second_officer_name || ''}`),
-      h('p', {}, d.gps ? `定位：${accuracyNote(d.gps)}` : '定位：无GPS（手动地点）'),
+      h('p', {}, `执法人员：${officers}`),
+      h('p', {}, d.gps ? `定位：${accuracyNote(d.gps)}` : d.accuracy_m ? `定位精度 ±${Math.round(d.accuracy_m)} 米` : '定位：无'),
       (d.photos || []).length ? photoStrip(d.photos, { fromStore: true }).el : null),
     form);
   // Badges and pulled values change while the page is open (sync in the background); the form is left alone.

@@ -17,7 +17,7 @@ function unlockCard(account) {
   const form = h('form', { class: 'card unlock', dataset: { officer: account.username } },
     h('div', { class: 'card-title' }, `${account.full_name}（${account.username}）`),
     h('div', { class: 'muted' }, account.unit_name || ''),
-    pin, h('button', { class: 'btn btn-primary', type: 'submit' }, '解锁'), msg);
+    pin, h('button', { class: 'btn btn-primary btn-big', type: 'submit' }, '解锁'), msg);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     msg.textContent = '';
@@ -38,7 +38,7 @@ function loginForm() {
   const pin = h('input', { name: 'new-pin', type: 'password', inputmode: 'numeric', maxlength: 6, required: true, autocomplete: 'off' });
   const pin2 = h('input', { name: 'new-pin2', type: 'password', inputmode: 'numeric', maxlength: 6, required: true, autocomplete: 'off' });
   const msg = h('p', { class: 'error', role: 'alert' });
-  const button = h('button', { class: 'btn btn-primary', type: 'submit' }, '登录');
+  const button = h('button', { class: 'btn btn-primary btn-big', type: 'submit' }, '登录');
   const form = h('form', { class: 'card login' },
     h('div', { class: 'card-title' }, '账号登录（需联网）'),
     field('用户名', username), field('密码', password),

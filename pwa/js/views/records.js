@@ -9,7 +9,9 @@ const NAMES = { 'inspection.create': '新建检查记录', 'inspection.update': 
   'document.issue': '签发文书', 'case.transition': '案件流转', 'patrol.checkin': '巡查签到', 'followup.verify': '整改核查' };
 
 export function recordRow(r) {
-  const title = r.data.party?.name || r.data.plate || r.data.title || r.id;
+  // Records pulled from the server carry ids (party_id, vehicle_id), not the names typed on this phone.
+  const title = r.data.party?.name || r.data.plate || r.data.title
+    || (r.data.facts ? `检查：${r.data.facts.slice(0, 14)}` : `${r.type} ${String(r.id).slice(0, 8)}`);
   return h('li', { class: 'record', dataset: { key: r.key, sync: r.sync } },
     h('a', { href: r.type === 'inspection' ? href('inspection', { id: r.id }) : '#' }, title),
     badge(r.sync), h('small', { class: 'muted' }, fmtTime(r.data.occurred_at || r.updated_at)));
