@@ -90,3 +90,18 @@ def test_revoked_device_keeps_unsynced_data_and_says_why(new_context, live_serve
     alert = page.locator("section[role=alert]")
     assert "此设备已被注销" in alert.inner_text() and "未同步的数据仍保留在本机" in alert.inner_text()
     assert page.evaluate("async () => (await import('/js/db.js')).outboxCount()") == 1
+
+
+def test_revoked_device_with_nothing_unsynced_is_wiped(new_context, live_server, login, client):
+    page = new_context().new_page()
+    pwa_login(page, "zhangwei")
+    device_id = page.evaluate("async () => (await import('/js/session.js')).currentOfficer().device_id")
+    resp = client.post(f"/api/admin/devices/{device_id}/revoke", json={"reason": "手机遗失"}, headers=login("admin"))
+    assert resp.status_code == 200, resp.get_json()
+    page.goto("/#/outbox")
+    page.get_by_role("button", name="立即同步").click()
+    page.wait_for_selector("main[data-view=login]")
+    assert "已清除" in page.locator("#toasts").inner_text()
+    assert page.locator("form.unlock").count() == 0
+    names = page.evaluate("indexedDB.databases().then(list => list.map(d => d.name))")
+    assert not any(n.startswith("roadside-officer-") for n in names)

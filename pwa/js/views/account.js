@@ -4,12 +4,24 @@ import { registerView, navigate } from '../router.js';
 import { h, confirmDialog, toast, fmtTime } from '../ui.js';
 import * as session from '../session.js';
 import { referenceAge, refreshReference } from '../reference.js';
-import { db } from '../db.js';
+import { db, outboxCount } from '../db.js';
 import { status, syncNow } from '../sync-client.js';
 import { on } from '../bus.js';
 
 let revokedMessage = null;
-on('device-revoked', ({ message }) => { revokedMessage = message; });
+let wiping = false;
+// A revoked device (lost, stolen, handed back) is wiped at once when nothing is waiting to be uploaded;
+// otherwise the data stays and the account view explains what to do (export, or clear with confirmation).
+on('device-revoked', async ({ message }) => {
+  revokedMessage = message;
+  if (wiping || !session.isUnlocked() || (await outboxCount()) > 0) return;
+  wiping = true;
+  try {
+    await session.logout();
+    toast('此设备已被注销；本机没有未同步的数据，已清除', 'warn', 8000);
+    navigate('login');
+  } finally { wiping = false; }
+});
 
 async function exportUnsynced() {
   const [outbox, records] = await Promise.all([db().getAll('outbox'), db().getAll('records')]);
