@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sa_text
 
 from sync import Rejected
 from tests.sync_helpers import create_inspection, officer_id, update_inspection
@@ -120,3 +121,47 @@ def test_racing_leases_get_disjoint_blocks_and_a_number_is_used_once(app, login,
 
     outcomes = Counter(_race(6, use))
     assert outcomes == Counter({"ok": 1, "number-already-used": 5})
+
+
+def test_pull_never_skips_a_change_still_being_committed(app, demo):
+    """seq N inserted but not committed, N+1 committed: a pull waits for N instead of moving its cookie past it."""
+    from sqlalchemy.orm import Session
+
+    from server.adapters.models import Change, Unit
+    from server.domain.actor import Actor
+    from server.extensions import db
+    from server.services import sync_pull
+
+    with app.app_context():
+        engine = db.engine
+        root = db.session.scalar(select(Unit).where(Unit.code == "ZD01"))
+        actor = Actor(officer_id=1, unit_id=root.id, unit_path=root.path, roles=frozenset({"leader"}))
+        start = db.session.scalar(select(Change.seq).order_by(Change.seq.desc()).limit(1)) or 0
+        db.session.rollback()
+        slow, fast = Session(engine), Session(engine)
+        slow.add(Change(unit_id=root.id, entity_type="probe", entity_id="slow", version=1, payload={}))
+        slow.flush()  # seq allocated, fence held, not committed
+        fast.add(Change(unit_id=root.id, entity_type="probe", entity_id="fast", version=1, payload={}))
+        fast_commit = threading.Thread(target=fast.commit)
+        fast_commit.start()  # writers share the fence: this commit does not wait for the slow one
+        fast_commit.join(timeout=30)
+        assert not fast_commit.is_alive()
+        page: dict = {}
+        reader_session = Session(engine)
+        reader = threading.Thread(target=lambda: page.update(sync_pull.pull(reader_session, actor, start)))
+        reader.start()
+        with engine.connect() as probe:  # wait until the reader is parked on the fence (no sleeps, no timing)
+            for _ in range(600):
+                waiting = probe.execute(sa_text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar_one()
+                probe.commit()
+                if waiting:
+                    break
+                threading.Event().wait(0.05)
+        assert waiting == 1 and not page  # the reader has not answered while seq N is in flight
+        slow.commit()
+        reader.join(timeout=30)
+        probes = [c["entity_id"] for c in page["changes"] if c["entity_type"] == "probe"]
+        assert probes == ["slow", "fast"]
+        for s in (slow, fast, reader_session):
+            s.close()
