@@ -126,7 +126,7 @@ def test_correction_notice_with_refusal_to_sign_then_not_corrected_escalates(new
     page.goto(f"/#/document-issue?inspection={inspection_id}")
     page.locator("select[name=doc-type]").select_option("correction_notice")
     page.locator("input[name=corrected]").uncheck()
-    page.wait_for_selector(".verdict [data-outcome=minor_exempt]")
+    page.wait_for_selector(".verdict li[data-code=correction-promised]")  # re-evaluated after the uncheck
     assert "承诺于7日内改正" in page.locator(".verdict").inner_text()
     page.locator("input[name=correction]").fill("拆除公路用地内的广告牌")
     page.locator("input[name=refused]").check()
@@ -146,7 +146,10 @@ def test_correction_notice_with_refusal_to_sign_then_not_corrected_escalates(new
     page.goto("/#/followups")
     page.locator("textarea[data-followup]").fill("广告牌仍未拆除")
     page.get_by_role("button", name="未改正").click()
-    page.wait_for_function("document.querySelector('#unsynced').dataset.count === '0'", timeout=60000)
+    _wait_until(page, """async () => {
+      const { listRecords } = await import('/js/db.js');
+      return (await listRecords('followup')).some((r) => r.data.status === 'not_corrected' && r.sync === 'synced');
+    }""", timeout_s=60)  # queued, pushed, and the server's result applied to the record
 
     from server.adapters.models import Case, FollowUp
     from server.extensions import db

@@ -130,11 +130,12 @@ registerView('document-issue', {
         const procedure = store.DOC_PROCEDURE[docType.value] || decision.outcome;
         const ok = decision.allowed.includes(procedure);
         issueBtn.disabled = !ok;
-        verdict.replaceChildren(
+        verdict.replaceChildren(...[
           h('p', { class: ok ? 'ok' : 'warn', dataset: { outcome: decision.outcome } },
             `适用：${PROCEDURE_NAMES[decision.outcome]}${decision.fine_fen ? `，罚款${yuan(decision.fine_fen)}` : ''}`),
           ok ? null : h('p', { class: 'error refusal' }, store.refusal(procedure, decision)),
-          h('ul', { class: 'reasons' }, ...decision.reasons.map((r) => h('li', {}, r.text))));
+          h('ul', { class: 'reasons' }, ...decision.reasons.map((r) => h('li', { dataset: { code: r.code } }, r.text)))]
+          .filter(Boolean));
       } catch (e) {
         issueBtn.disabled = true;
         verdict.replaceChildren(h('p', { class: 'error' }, e.message));
