@@ -14,7 +14,7 @@ from PIL import Image
 from benchmarks.bench_pwa import _app
 from tests.pwa.conftest import (CHROMIUM, CHROMIUM_ARGS, HOHHOT, VIEWPORT, LiveServer, pwa_login, scan_image,
                                 wait_for_worker)
-from tests.pwa.test_conflict_inbox import _create_inspection, _edit_facts
+from tests.pwa.test_conflict_inbox import two_phones_in_conflict
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "img"
 
@@ -85,21 +85,7 @@ def main() -> list[Path]:
             ctx.close()
 
             officer_qr = _token(app, "15010102", officer=True)
-            ctx_a, ctx_b = new(), new()
-            a, b = ctx_a.new_page(), ctx_b.new_page()
-            pwa_login(a, "zhangwei")
-            inspection_id = _create_inspection(a, officer_qr, tmp)
-            pwa_login(b, "leader_dd01")
-            b.goto(f"/#/inspection?id={inspection_id}")
-            b.wait_for_selector(".sync-state .badge-synced")
-            ctx_a.set_offline(True)
-            ctx_b.set_offline(True)
-            _edit_facts(a, inspection_id, "车辆未携带道路运输证，驾驶员称证件在公司")
-            _edit_facts(b, inspection_id, "车辆未携带道路运输证，已电话核实证件有效")
-            ctx_a.set_offline(False)
-            a.wait_for_selector(".sync-state .badge-synced", timeout=60000)
-            ctx_b.set_offline(False)
-            b.wait_for_selector(".sync-state .badge-conflict", timeout=60000)
+            _a, b, _id = two_phones_in_conflict(new(), new(), officer_qr, tmp)
             b.goto("/#/inbox")
             b.locator("article.conflict").wait_for()
             shot(b, "sync-inbox")

@@ -2,11 +2,9 @@
 Each gives a clear zh-CN message and nothing already captured is lost."""
 from __future__ import annotations
 
-import io
-
 import pytest
 
-from tests.pwa.conftest import HOHHOT, pwa_login
+from tests.pwa.conftest import HOHHOT, pwa_login, pwa_unlock
 
 pytestmark = pytest.mark.browser
 
@@ -73,14 +71,6 @@ def test_40mb_photo_is_refused_and_earlier_photo_kept(new_context, tmp_path):
     assert draft["photos"] == 1 and draft["facts"].startswith("车辆装载物遗洒")
 
 
-def _unlock_and_open_form(page):
-    page.locator("form.unlock input[name=pin]").fill("246810")
-    page.locator("form.unlock button[type=submit]").click()
-    page.wait_for_selector("main[data-view=today]")
-    page.goto("/#/inspection")
-    page.wait_for_selector("figure.photo")
-
-
 def test_storage_quota_exceeded_keeps_what_was_captured(new_context, live_server, tmp_path):
     ctx = new_context(geolocation=HOHHOT)
     page = ctx.new_page()
@@ -98,9 +88,7 @@ def test_storage_quota_exceeded_keeps_what_was_captured(new_context, live_server
     assert "存储空间不足" in alert.inner_text() and "仍在表单中" in alert.inner_text()
     assert page.locator("figure.photo").count() == 1
     page.reload()  # nothing captured before the failure is lost
-    page.locator("form.unlock input[name=pin]").fill("246810")
-    page.locator("form.unlock button[type=submit]").click()
-    page.wait_for_selector("main[data-view=today]")
+    pwa_unlock(page, "zhangwei")
     page.goto("/#/inspection")
     page.wait_for_selector("figure.photo")
     assert page.locator("textarea[name=facts]").input_value().startswith("车辆装载物遗洒")
