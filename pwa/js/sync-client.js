@@ -170,6 +170,9 @@ async function applyChange(change, tx) {
     await store.put(local);
     return;
   }
+  // Payloads are full snapshots in sequence order, so an older version than we hold adds nothing.
+  if (local && local.version && change.version && change.version < local.version) return;
+  // The echo of our own push result keeps its badge (已合并/冲突); a newer version from elsewhere is 已同步.
   const keepState = local && ['conflict', 'rejected', 'merged'].includes(local.sync) && local.version === change.version;
   await store.put({ ...(local || {}), key, type, id, data: { ...(local ? local.data : {}), ...data },
     version: change.version, server: null, sync: keepState ? local.sync : 'synced',

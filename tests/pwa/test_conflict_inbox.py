@@ -79,3 +79,31 @@ def test_same_field_edited_on_two_phones_becomes_a_conflict_settled_in_the_inbox
     _sync(a)
     a.goto(f"/#/inspection?id={inspection_id}")
     a.wait_for_function(f"document.querySelector('.facts')?.textContent === '{settled}'")
+
+
+def test_different_fields_edited_on_two_phones_merge_silently(new_context, signed_qr, tmp_path):
+    officer_qr = signed_qr("15010102", officer=True)
+    ctx_a, ctx_b = new_context(geolocation=HOHHOT), new_context(geolocation=HOHHOT)
+    a, b = ctx_a.new_page(), ctx_b.new_page()
+    pwa_login(a, "zhangwei")
+    inspection_id = _create_inspection(a, officer_qr, tmp_path)
+    pwa_login(b, "leader_dd01")
+    b.goto(f"/#/inspection?id={inspection_id}")
+    b.wait_for_selector(".sync-state .badge-synced")
+    ctx_a.set_offline(True)
+    ctx_b.set_offline(True)
+    _edit_facts(a, inspection_id, A_FACTS)
+    b.locator("form.card input[name=place]").fill("110国道K512处")
+    b.get_by_role("button", name="保存修改").click()
+    b.wait_for_selector(".sync-state .badge-pending")
+    ctx_a.set_offline(False)
+    a.wait_for_selector(".sync-state .badge-synced", timeout=60000)
+    ctx_b.set_offline(False)
+    b.wait_for_selector(".sync-state .badge-merged", timeout=60000)
+    assert b.locator(".sync-state .badge").inner_text() == "已合并"
+    b.goto("/#/inbox")
+    b.wait_for_selector("text=没有需要处理的事项")
+    _sync(b)  # the merged record (A's facts + B's place) comes back on the next pull
+    b.goto(f"/#/inspection?id={inspection_id}")
+    b.wait_for_function(f"document.querySelector('.facts')?.textContent === '{A_FACTS}'")
+    assert b.locator("form.card input[name=place]").input_value() == "110国道K512处"
