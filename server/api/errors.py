@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from server.domain.errors import DomainError
+from server.domain.messages import translate_messages as _translate
 
 log = logging.getLogger("roadside.errors")
 
@@ -34,46 +35,6 @@ HTTP_ERRORS = {
     500: ("internal", "服务器内部错误，请稍后再试"),
     503: ("unavailable", "服务暂时不可用，请稍后重试"),
 }
-
-# marshmallow/webargs speak English; officers read Chinese.
-FIELD_MESSAGES = {
-    "Missing data for required field.": "必填字段",
-    "Unknown field.": "未知字段",
-    "Field may not be null.": "不能为空",
-    "Not a valid integer.": "不是有效的整数",
-    "Not a valid number.": "不是有效的数字",
-    "Not a valid string.": "不是有效的字符串",
-    "Not a valid boolean.": "不是有效的布尔值",
-    "Not a valid date.": "不是有效的日期（YYYY-MM-DD）",
-    "Not a valid datetime.": "不是有效的时间（ISO 8601）",
-    "Not a valid UUID.": "不是有效的 UUID",
-    "Not a valid list.": "不是有效的列表",
-    "Not a valid mapping type.": "不是有效的对象",
-    "Invalid input type.": "类型错误",
-    "Invalid JSON body.": "JSON 格式错误",
-    "Invalid value.": "无效的值",
-    "Shorter than minimum length 1.": "不能为空",
-}
-
-
-def _translate(messages: Any) -> Any:
-    if isinstance(messages, dict):
-        return {k: _translate(v) for k, v in messages.items()}
-    if isinstance(messages, list):
-        return [_translate(m) for m in messages]
-    if isinstance(messages, str):
-        if messages in FIELD_MESSAGES:
-            return FIELD_MESSAGES[messages]
-        if messages.startswith("Must be one of:"):
-            return "取值必须是：" + messages.removeprefix("Must be one of:").strip().rstrip(".")
-        if messages.startswith("Must be greater than or equal to"):
-            return "不能小于 " + messages.split()[-1].rstrip(".")
-        if messages.startswith("Must be less than or equal to"):
-            return "不能大于 " + messages.split()[-1].rstrip(".")
-        if messages.startswith("Longer than maximum length"):
-            return "长度不能超过 " + messages.split()[-1].rstrip(".")
-    return messages
-
 
 def error_response(status: int, code: str, message: str, details: dict | None = None, headers: dict | None = None):
     response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from server.adapters.models import NumberBlock as BlockRow
 from server.adapters.models import NumberUse, Unit
 from server.domain.actor import Actor
+from server.domain.errors import ConflictError
 from server.domain.documents import DOC_TYPES
 from server.domain.timeutil import local_today
 from server.services.scope import get_unit_in_scope
@@ -35,6 +36,18 @@ def lease_block(uow: UnitOfWork, actor: Actor, *, doc_type: str, year: int | Non
         raise Rejected("device-required", "只有登记的设备可以领取文书编号号段")
     year = year or local_today(now).year
     unit_id = unit_id or actor.unit_id
+    # SQLite has no row locks: two leases can read the same highest number. The unique key on
+    # (unit, doc type, year, start) refuses the loser, which re-reads and takes the next range.
+    for attempt in range(5):
+        try:
+            return _lease_once(uow, actor, doc_type=doc_type, year=year, size=size, unit_id=unit_id)
+        except IntegrityError:
+            uow.rollback()
+    raise ConflictError("number-block-busy", "文书编号号段正在被其他设备领取，请稍后重试")
+
+
+def _lease_once(uow: UnitOfWork, actor: Actor, *, doc_type: str, year: int, size: int | None,
+                unit_id: int) -> NumberBlock:
     with uow:
         get_unit_in_scope(uow.session, unit_id, actor)
         uow.session.execute(select(Unit.id).where(Unit.id == unit_id).with_for_update())

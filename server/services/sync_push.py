@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.adapters.models import ClientState, Officer, Unit
 from server.adapters.sync_store import SqlSyncStore
-from server.api.errors import _translate
+from server.domain.messages import translate_messages
 from server.domain.actor import Actor
 from server.domain.errors import DomainError, PermissionDenied
 from server.domain.timeutil import utcnow
@@ -113,7 +113,7 @@ def _applier(session: Session, cfg: Mapping[str, Any], actor: Actor | None):
                 schema = schemas.get(m.name) or schemas.setdefault(m.name, registered.schema())
                 args = schema.load(m.args)
             except ValidationError as exc:
-                raise Rejected("invalid-args", "变更内容未通过校验", {"fields": _translate(exc.messages)}) from None
+                raise Rejected("invalid-args", "变更内容未通过校验", {"fields": translate_messages(exc.messages)}) from None
         # A push also settles *other* clients' parked mutations: those run as the officer who queued them.
         pusher = actor is not None and (context.get("officer_id"), context.get("device_id")) == \
             (actor.officer_id, actor.device_id)
