@@ -17,7 +17,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
 DEVICES, CREATES, UPDATES = 20, 100, 400
 SECRET = "bench-secret-0123456789-0123456789-0123456789"
@@ -31,12 +30,10 @@ def _app(path: Path):
 
 
 def _tune(engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn, _record):  # noqa: ANN001
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.close()
+    """Baselines get exactly the pragmas the app gives its own engine."""
+    from server.app import tune_sqlite
+
+    tune_sqlite(engine)
 
 
 def _prepared(workdir: Path) -> Path:
@@ -105,9 +102,7 @@ def bench_push(workdir: Path, template: Path) -> list[str]:
     shutil.copy(template, pushed)
     shutil.copy(template, baseline)
     app = _app(pushed)
-    with app.app_context():
-        _tune(db.engine)
-        db.engine.dispose()
+    with app.app_context():  # the app sets the same SQLite pragmas itself (server.app.tune_sqlite)
         actors = _actors(db.session)
         start = datetime.now(timezone.utc) - timedelta(days=2)
         backlogs = [(actor, f"bench-client-{i}", _backlog(partner, start)) for i, (actor, partner) in enumerate(actors)]
