@@ -21,7 +21,7 @@ window.addEventListener('online', refresh);
 
 registerView('documents', {
   title: '文书',
-  nav: { label: '文书', icon: '📄', order: 40 },
+  nav: { label: '文书', icon: '▤', order: 40 },
   async render(el) {
     refresh();
     const [docs, inspections] = [await listRecords('document'), await listRecords('inspection')];

@@ -92,7 +92,7 @@ async function renderList(el) {
 }
 
 registerView('notifications', {
-  title: '提醒', nav: { label: '提醒', icon: '🔔', order: 60 },
+  title: '提醒', nav: { label: '提醒', icon: '◉', order: 60 },
   render(el) {
     renderList(el);
     return on('notifications-changed', () => renderList(el));
