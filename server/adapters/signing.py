@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import Any, Callable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -29,19 +29,32 @@ def unb64u(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def load_or_create_ed25519(session: Session, name: str = "qr-signing") -> Ed25519PrivateKey:
+def stored_key(session: Session, name: str, generate: Callable[[], tuple[str, str]]) -> ServerKey:
+    """The key row called ``name``, created with ``generate() -> (private PEM, public b64url)`` on first use.
+
+    Two processes racing on first start both end up using the row that won the unique constraint.
+    """
     row = session.scalar(select(ServerKey).where(ServerKey.name == name))
     if row is None:
-        key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-        pub = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        pem, public = generate()
         try:
             with session.begin_nested():
-                session.add(ServerKey(name=name, private_pem=pem, public_b64=b64u(pub)))
+                session.add(ServerKey(name=name, private_pem=pem, public_b64=public))
         except IntegrityError:  # another worker created it first: use theirs
             pass
         row = session.scalar(select(ServerKey).where(ServerKey.name == name))
+    return row
+
+
+def _new_ed25519() -> tuple[str, str]:
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    return pem, public_key_b64(key)
+
+
+def load_or_create_ed25519(session: Session, name: str = "qr-signing") -> Ed25519PrivateKey:
+    row = stored_key(session, name, _new_ed25519)
     return serialization.load_pem_private_key(row.private_pem.encode(), password=None)
 
 

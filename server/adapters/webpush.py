@@ -14,30 +14,24 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid01, Vapid02
 from pywebpush import WebPushException, webpush
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.adapters.models import ServerKey
-from server.adapters.signing import b64u
+from server.adapters.signing import b64u, stored_key
 
 KEY_NAME = "vapid"
 
 
+def _new_vapid() -> tuple[str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return pem, b64u(public)
+
+
 def load_or_create_vapid(session: Session) -> tuple[Vapid01, str]:
-    """(signer, applicationServerKey). Two processes racing on first start both end up with the stored one."""
-    row = session.scalar(select(ServerKey).where(ServerKey.name == KEY_NAME))
-    if row is None:
-        key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-        public = key.public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-        try:
-            with session.begin_nested():
-                session.add(ServerKey(name=KEY_NAME, private_pem=pem, public_b64=b64u(public)))
-        except IntegrityError:
-            pass
-        row = session.scalar(select(ServerKey).where(ServerKey.name == KEY_NAME))
+    """(signer, applicationServerKey), generated on first start and kept in the database."""
+    row = stored_key(session, KEY_NAME, _new_vapid)
     return Vapid02.from_pem(row.private_pem.encode()), row.public_b64  # RFC 8292 "vapid t=…, k=…"
 
 

@@ -17,19 +17,25 @@ class CertificateView:
     holder_name: str = ""
 
 
-def certificate_state(cert: CertificateView | None, today: date) -> str:
-    """One word for the banner: valid / expired / not_yet_valid / review_overdue / suspended / revoked / missing."""
-    if cert is None:
-        return "missing"
-    if cert.status in ("suspended", "revoked"):
-        return cert.status
-    if today < cert.valid_from:
+def validity_state(status: str, valid_from: date, valid_until: date, annual_review_due: date | None,
+                   today: date) -> str:
+    """One word for any licence or certificate: valid / expired / not_yet_valid / review_overdue / suspended / revoked."""
+    if status in ("suspended", "revoked"):
+        return status
+    if today < valid_from:
         return "not_yet_valid"
-    if today > cert.valid_until:
+    if today > valid_until:
         return "expired"
-    if cert.annual_review_due and today > cert.annual_review_due:
+    if annual_review_due and today > annual_review_due:
         return "review_overdue"
     return "valid"
+
+
+def certificate_state(cert: CertificateView | None, today: date) -> str:
+    """The 执法证's state for the banner, ``missing`` when the officer has none."""
+    if cert is None:
+        return "missing"
+    return validity_state(cert.status, cert.valid_from, cert.valid_until, cert.annual_review_due, today)
 
 
 _REFUSALS = {

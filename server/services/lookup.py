@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from server.adapters import signing
 from server.adapters.models import Credential, EnforcementCertificate, Officer, Vehicle
 from server.domain.actor import Actor
-from server.domain.certificates import CertificateView, certificate_state
+from server.domain.certificates import CertificateView, certificate_state, validity_state
 from server.domain.errors import DomainError, NotFound
 from server.domain.timeutil import local_today
 from server.services.uow import UnitOfWork
@@ -21,15 +21,7 @@ CREDENTIAL_NAMES = {"road_transport_cert": "道路运输证", "qualification_cer
 
 
 def credential_state(cred: Credential, today: date) -> str:
-    if cred.status in ("revoked", "suspended"):
-        return cred.status
-    if today < cred.valid_from:
-        return "not_yet_valid"
-    if today > cred.valid_until:
-        return "expired"
-    if cred.annual_review_due and today > cred.annual_review_due:
-        return "review_overdue"
-    return "valid"
+    return validity_state(cred.status, cred.valid_from, cred.valid_until, cred.annual_review_due, today)
 
 
 def certificate_view(cert: EnforcementCertificate | None) -> CertificateView | None:
