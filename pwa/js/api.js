@@ -96,4 +96,7 @@ export const api = {
     method: 'PUT', body: chunk, raw: true,
     headers: { 'Content-Type': mime || 'application/octet-stream',
       'Content-Range': `bytes ${start}-${start + chunk.size - 1}/${total}` } }),
+  /** All bytes are on the server but not yet verified (e.g. the last answer was lost): ask it to finish. */
+  blobFinish: (sha256, total) => request(`/api/blobs/${sha256}`, {
+    method: 'PUT', raw: true, headers: { 'Content-Range': `bytes */${total}` } }),
 };

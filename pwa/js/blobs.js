@@ -54,18 +54,18 @@ export function putBlob(tx, { sha256, blob, mime = 'image/jpeg' }) {
 export async function getBlob(sha256) { return db().get('blobs', sha256); }
 
 /** How many bytes the server already holds (HEAD), or the total when complete. */
-async function serverOffset(sha256, total) {
+async function serverState(sha256, total) {
   let resp;
   try {
     resp = await api.blobHead(sha256);
   } catch (e) {
-    if (e instanceof ApiError && e.status === 404) return 0;
+    if (e instanceof ApiError && e.status === 404) return { sent: 0, complete: false };
     throw e;
   }
   // tus-like headers (server/api/blobs.py): Upload-Offset = bytes held, Upload-Complete once verified.
-  if (resp.headers.get('Upload-Complete') === 'true') return total;
+  if (resp.headers.get('Upload-Complete') === 'true') return { sent: total, complete: true };
   const offset = resp.headers.get('Upload-Offset');
-  return offset !== null ? Number(offset) : 0;
+  return { sent: offset !== null ? Number(offset) : 0, complete: false };
 }
 
 /** Upload one blob resumably; progress goes out as 'blob-progress' {sha256, sent, total}. */
@@ -73,15 +73,17 @@ export async function uploadBlob(sha256) {
   const row = await getBlob(sha256);
   if (!row || row.uploaded) return;
   const total = row.blob.size;
-  let sent = await serverOffset(sha256, total);
+  let { sent, complete } = await serverState(sha256, total);
   emit('blob-progress', { sha256, sent, total });
   while (sent < total) {
     const chunk = row.blob.slice(sent, Math.min(total, sent + CHUNK));
     const resp = await api.blobPut(sha256, chunk, sent, total, row.mime);
-    if (resp.headers.get('Upload-Complete') === 'true') sent = total;
-    else sent = Number(resp.headers.get('Upload-Offset') ?? sent + chunk.size);
+    complete = resp.headers.get('Upload-Complete') === 'true';
+    sent = complete ? total : Number(resp.headers.get('Upload-Offset') ?? sent + chunk.size);
     emit('blob-progress', { sha256, sent, total });
   }
+  // Every byte arrived but the verifying answer was lost: the server finishes from what it holds.
+  if (!complete) await api.blobFinish(sha256, total);
   // Keep the bytes locally (evidence must survive until its mutation is applied); mark as on server.
   row.uploaded = 1;
   row.sent = total;
