@@ -34,6 +34,8 @@ class DocumentSchema(Schema):
     issued_at = fields.String()
     html_sha256 = fields.String()
     verify_token = fields.String()
+    published_at = fields.String(allow_none=True)
+    published_url = fields.String(allow_none=True)
 
 
 class DocumentDetailSchema(DocumentSchema):
@@ -78,6 +80,19 @@ def get_document(doc_id):
     doc = documents.get_document(UnitOfWork(), current_actor(), doc_id)
     return dict(documents.summary(doc), context=doc.fields["context"], signatures=doc.signatures,
                 device_sha256=doc.device_sha256, html=documents.html_of(doc))
+
+
+class PublicationSchema(StrictSchema):
+    url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=255))
+
+
+@blp.route("/documents/<doc_id>/publication", methods=["PUT"])
+@blp.arguments(PublicationSchema)
+@blp.response(200, DocumentSchema)
+@auth_required
+def publish(args, doc_id):
+    """登记处罚决定的公示（网址与时间），公示提醒随之结束"""
+    return documents.summary(documents.record_publication(UnitOfWork(), current_actor(), doc_id, args["url"]))
 
 
 @blp.route("/documents/<doc_id>/pdf")

@@ -31,6 +31,9 @@ PROCEDURE_DOCS: dict[str, set[str]] = {
 SIGNER_ROLES = ("party", "officer", "second_officer", "witness")
 PARTY_KIND_NAMES = {"person": "公民", "organisation": "法人或者其他组织"}
 
+# 行政处罚决定 must be published within 7 working days (国办发〔2018〕118号).
+PUBLISHABLE_DOC_TYPES = ("on_spot_decision", "penalty_decision")
+
 
 def format_number(prefix: str, doc_type: str, year: int, seq: int) -> str:
     """呼交执新承诺〔2026〕0012号 — unit prefix + document type + 〔year〕 + sequence."""

@@ -21,8 +21,9 @@ from server.adapters.models import (
 from server.domain import eligibility
 from server.domain.actor import Actor
 from server.domain.certificates import ensure_may_enforce, ensure_two_officers
-from server.domain.documents import DOC_TYPES, build_context, ensure_procedure_allows, format_number, local_date_iso
+from server.domain.documents import DOC_TYPES, PUBLISHABLE_DOC_TYPES, build_context, ensure_procedure_allows, format_number, local_date_iso
 from server.domain.errors import DomainError, NotFound
+from server.domain.timeutil import utcnow
 from server.services import calendar, cases, conflicts, lookup
 from server.services.numbering import use_leased_number
 from server.services.scope import get_scoped, scoped
@@ -210,7 +211,32 @@ def summary(doc: Document) -> dict[str, Any]:
             "doc_type": doc.doc_type, "title": DOC_TYPES[doc.doc_type][0], "number": doc.number_text,
             "procedure": doc.procedure, "fine_fen": doc.fine_fen, "catalog_code": doc.catalog_code,
             "catalog_version": doc.catalog_version, "status": doc.status, "issued_at": doc.issued_at.isoformat(),
-            "html_sha256": doc.html_sha256, "verify_token": doc.verify_token}
+            "html_sha256": doc.html_sha256, "verify_token": doc.verify_token,
+            "published_at": doc.published_at.isoformat() if doc.published_at else None,
+            "published_url": doc.published_url}
+
+
+
+def record_publication(uow: UnitOfWork, actor: Actor, doc_id: str, url: str) -> Document:
+    """事后公示: a leader, legal reviewer or admin records where the (masked) decision was published."""
+    actor.require("leader", "legal_reviewer", "admin")
+    with uow:
+        try:
+            doc = get_scoped(uow.session, Document, doc_id, actor, for_update=True)
+        except NotFound:
+            raise NotFound("document-not-found", "文书不存在或不在您的管辖范围内") from None
+        if doc.doc_type not in PUBLISHABLE_DOC_TYPES:
+            raise DomainError("document-not-publishable", "只有行政处罚决定书需要公示",
+                              {"doc_type": doc.doc_type, "publishable": list(PUBLISHABLE_DOC_TYPES)})
+        if doc.status != "issued":
+            raise DomainError("document-void", "文书已作废，不能公示；已公示的应在3个工作日内撤回")
+        doc.published_at = doc.published_at or utcnow()
+        doc.published_url = url
+        uow.record(actor, "document.publish", "document", doc.id,
+                   {"published_at": doc.published_at, "published_url": url}, unit_id=doc.unit_id,
+                   payload=summary(doc))
+        uow.commit()
+        return doc
 
 
 def list_documents(uow: UnitOfWork, actor: Actor, *, inspection_id: str | None = None, doc_type: str | None = None,

@@ -20,6 +20,7 @@ from server.adapters.models import (
     TrainingRecord, Unit,
 )
 from server.domain import patrol as patrol_rules
+from server.domain.documents import PUBLISHABLE_DOC_TYPES
 from server.domain.timeutil import local_today
 from server.domain.workdays import WorkCalendar
 from server.services import calendar, patrol
@@ -30,7 +31,6 @@ log = logging.getLogger("roadside.reminders")
 
 CERT_WARN_DAYS = 30
 PUBLICATION_WARN_WORKDAYS = 2
-PUBLISHED_DOC_TYPES = ("on_spot_decision", "penalty_decision")  # 行政处罚决定 (国办发〔2018〕118号)
 REVIEW_CASE_STATUSES = ("statement_recorded",)  # cases has no review state yet: the step before 决定
 TRAINING_BEHIND_RATIO = 0.8  # remind below 80 % of the hours the calendar says should be done by now
 
@@ -93,8 +93,9 @@ def followups(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
 def publication(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
     """行政处罚决定 must be published within 7 working days of the decision."""
     window_start = ctx.today - timedelta(days=40)  # 7 working days never span more than ~3 weeks, even at 春节
-    docs = session.scalars(select(Document).where(Document.doc_type.in_(PUBLISHED_DOC_TYPES),
+    docs = session.scalars(select(Document).where(Document.doc_type.in_(PUBLISHABLE_DOC_TYPES),
                                                   Document.status == "issued",
+                                                  Document.published_at.is_(None),
                                                   Document.issued_at >= datetime.combine(window_start, datetime.min.time(),
                                                                                          ctx.now.tzinfo))).all()
     for d in docs:

@@ -38,6 +38,9 @@ class Document(Base):
     device_sha256: Mapped[Optional[str]] = mapped_column(String(64))
     verify_token: Mapped[str] = mapped_column(String(32), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="issued")  # issued / void
+    # 事后公示 (国办发〔2018〕118号): when and where the decision was published; ends the publication reminder.
+    published_at: Mapped[Optional[datetime]] = mapped_column()
+    published_url: Mapped[Optional[str]] = mapped_column(String(255))
     issued_at: Mapped[datetime] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -59,6 +59,8 @@ def upgrade() -> None:
     sa.Column('device_sha256', sa.String(length=64), nullable=True),
     sa.Column('verify_token', sa.String(length=32), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('published_at', server.adapters.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_url', sa.String(length=255), nullable=True),
     sa.Column('issued_at', server.adapters.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_at', server.adapters.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_documents_case_id_cases')),
