@@ -60,13 +60,18 @@ def test_push_shows_a_notification_and_clicking_it_opens_the_linked_record(new_c
 
     cdp = context.new_cdp_session(page)
     reg_id = registration_id(cdp, live_server.url + "/")
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server.url, "registrationId": reg_id,
-                                                   "data": json.dumps(payload, ensure_ascii=False)})
     worker = context.service_workers[0]
-    deadline = time.monotonic() + 10
     shown = []
-    while not shown and time.monotonic() < deadline:
-        shown = shown_notifications(worker)
+    # On a loaded machine a push can reach the registration before its worker is running and be dropped;
+    # deliver again until it shows (same tag, so a repeat replaces instead of adding a second notification).
+    for _attempt in range(4):
+        cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server.url, "registrationId": reg_id,
+                                                       "data": json.dumps(payload, ensure_ascii=False)})
+        deadline = time.monotonic() + 8
+        while not shown and time.monotonic() < deadline:
+            shown = shown_notifications(worker)
+        if shown:
+            break
     assert shown == [{"title": "承诺改正期限明天届满", "body": payload["body"], "tag": f"roadside-{payload['id']}",
                       "data": {"id": payload["id"], "url": f"{live_server.url}/#/inspection?id={inspection_id}"}}]
 
