@@ -46,6 +46,7 @@ _SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "GPS_MAX_CLOCK_SKEW_SECONDS": (300, _INT, "GPS_MAX_CLOCK_SKEW_SECONDS"),
     "GPS_MAX_FIX_AGE_SECONDS": (600, _INT, "GPS_MAX_FIX_AGE_SECONDS"),
     "SYNC_MAX_BATCH": (500, _INT, "SYNC_MAX_BATCH"),
+    "SYNC_GROUP_SIZE": (100, _INT, "SYNC_GROUP_SIZE"),
     "PUBLIC_BASE_URL": ("http://127.0.0.1:8000", _STR, "PUBLIC_BASE_URL"),
     "VAPID_SUBJECT": ("mailto:admin@roadside.invalid", _STR, "VAPID_SUBJECT"),
     "EMBEDDED_WORKER": (True, _bool, "EMBEDDED_WORKER"),

@@ -1,10 +1,13 @@
 """The push algorithm, written once against the ports and run by both stores.
 
-Per mutation, in its own transaction: lock the client's ``last_seq``; replay → stored result; gap → stop;
-next → run the handler, record the outcome and advance ``last_seq`` in the same commit. A handler that
-refuses, waits or crashes has its writes rolled back and the refusal recorded in a second transaction,
-so a failure can never leave half a mutation behind, and the queue always moves on.
-Transient store faults propagate untouched: nothing was recorded, the client retries the same batch.
+Group commit: up to ``Policy.group_size`` mutations share one transaction that locks the client's ``last_seq``;
+each mutation runs inside its own savepoint. Replay → stored result; gap → stop; next → run the handler and
+record the outcome. A handler that refuses, waits or crashes has its savepoint rolled back and the refusal
+recorded instead, so a failure never leaves half a mutation behind and the queue always moves on. Results and
+``last_seq`` commit with the effects they describe; a crash before the commit loses the whole group, which
+the client resends (replay is idempotent), so nothing is applied twice or lost.
+If the group's commit itself fails (a deferred constraint), the group is re-run one transaction per mutation
+so only the guilty mutation fails. Transient store faults propagate untouched: the client retries the batch.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ class Policy:
     is_transient: Callable[[BaseException], bool] = lambda exc: False
     new_trace_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12]
     max_retry_rounds: int = 8
+    group_size: int = 100  # mutations per transaction: bounds lock hold time and what a crash makes re-send
 
 
 @dataclass
@@ -49,17 +53,19 @@ def push(store: SyncStore, client_id: str, mutations: Iterable[Mutation], apply:
     policy = policy or Policy()
     report = PushReport(last_seq=0)
     arrived: list[str] = []
-    for mutation in mutations:
-        result, last_seq, keys = _run_one(store, client_id, mutation, apply, context, policy)
-        report.last_seq = last_seq
-        if result is None:
-            report.gap = {"expected_seq": last_seq + 1, "got_seq": mutation.seq}
+    queue = list(mutations)
+    for start in range(0, max(len(queue), 1), max(policy.group_size, 1)):
+        group = queue[start:start + max(policy.group_size, 1)]
+        try:
+            step = _run_group(store, client_id, group, apply, context, policy)
+        except _CommitFailed:
+            step = _run_alone(store, client_id, group, apply, context, policy)
+        report.last_seq = step.last_seq
+        report.results.extend(step.results)
+        arrived.extend(step.arrived)
+        if step.gap is not None:
+            report.gap = step.gap
             break
-        report.results.append(result)
-        arrived.extend(keys)
-    if not report.results and report.gap is None:
-        with store.transaction() as tx:
-            report.last_seq = tx.lock_client(client_id)
     try:
         # What this batch created may free parked mutations (any client's); this client's own parked ones
         # are re-tried too, so one whose retry hit a transient fault cannot stay parked for ever.
@@ -70,8 +76,81 @@ def push(store: SyncStore, client_id: str, mutations: Iterable[Mutation], apply:
     return report
 
 
+@dataclass
+class _Step:
+    last_seq: int
+    results: list[StoredResult] = field(default_factory=list)
+    arrived: list[str] = field(default_factory=list)
+    gap: dict[str, int] | None = None
+
+
+class _CommitFailed(Exception):
+    """The group's commit failed for a reason that is not transient; nothing of the group was stored."""
+
+
+def _run_group(store: SyncStore, client_id: str, group: list[Mutation], apply: Apply, context: dict,
+               policy: Policy) -> _Step:
+    with store.transaction() as tx:
+        locked = tx.lock_client(client_id)
+        step = _Step(last_seq=locked)
+        for m in group:
+            verdict = log.classify(m.seq, step.last_seq)
+            if verdict is Verdict.REPLAY:
+                step.results.append(_replayed(tx, client_id, m))
+                continue
+            if verdict is Verdict.GAP:
+                step.gap = {"expected_seq": step.last_seq + 1, "got_seq": m.seq}
+                break
+            result = _apply_in_savepoint(tx, client_id, m, apply, context, policy)
+            step.results.append(result)
+            if result.status != Status.REJECTED.value:
+                step.arrived.extend(keys_of(result.entity_refs))
+            step.last_seq = m.seq
+        if step.last_seq != locked:
+            tx.set_last_seq(client_id, step.last_seq)
+        try:
+            tx.commit()
+        except Exception as exc:  # noqa: BLE001 — transient faults go to the client, the rest re-run alone
+            if policy.is_transient(exc) or not group:
+                raise
+            raise _CommitFailed() from exc
+        return step
+
+
+def _apply_in_savepoint(tx: SyncTx, client_id: str, m: Mutation, apply: Apply, context: dict,
+                        policy: Policy) -> StoredResult:
+    try:
+        with tx.savepoint():
+            # The handler's writes are flushed by the bookkeeping and the savepoint's release: a constraint that
+            # fires there is this mutation's failure too, not the batch's, or one bad record would jam the queue.
+            outcome = _rejected(log.id_reused()) if tx.mutation_recorded(m.id) else apply(tx, client_id, m, context)
+            result = _result(m, outcome)
+            tx.save_result(client_id, result)
+            return result
+    except Exception as exc:  # noqa: BLE001 — every failure is classified below, none is swallowed
+        if policy.is_transient(exc):
+            raise
+        failure = exc
+    with tx.savepoint():
+        return _record_failure(tx, client_id, m, context, failure, policy)
+
+
+def _run_alone(store: SyncStore, client_id: str, group: list[Mutation], apply: Apply, context: dict,
+               policy: Policy) -> _Step:
+    step = _Step(last_seq=0)
+    for m in group:
+        result, step.last_seq, keys = _run_one(store, client_id, m, apply, context, policy)
+        if result is None:
+            step.gap = {"expected_seq": step.last_seq + 1, "got_seq": m.seq}
+            break
+        step.results.append(result)
+        step.arrived.extend(keys)
+    return step
+
+
 def _run_one(store: SyncStore, client_id: str, m: Mutation, apply: Apply, context: dict,
              policy: Policy) -> tuple[StoredResult | None, int, list[str]]:
+    """One mutation, one transaction; a failure at commit is recorded in a second one."""
     failure: Exception | None = None
     with store.transaction() as tx:
         last = tx.lock_client(client_id)
@@ -81,15 +160,13 @@ def _run_one(store: SyncStore, client_id: str, m: Mutation, apply: Apply, contex
         if verdict is Verdict.GAP:
             return None, last, []
         try:
-            # The handler's writes are flushed by the bookkeeping and the commit: a constraint that fires
-            # there is this mutation's failure too, not the batch's, or one bad record would jam the queue.
             outcome = _rejected(log.id_reused()) if tx.mutation_recorded(m.id) else apply(tx, client_id, m, context)
             result = _result(m, outcome)
             tx.save_result(client_id, result)
             tx.set_last_seq(client_id, m.seq)
             tx.commit()
             return result, m.seq, keys_of(result.entity_refs) if result.status != Status.REJECTED.value else []
-        except Exception as exc:  # noqa: BLE001 — every failure is classified below, none is swallowed
+        except Exception as exc:  # noqa: BLE001
             failure = exc
     if policy.is_transient(failure):
         raise failure

@@ -45,6 +45,15 @@ class MemoryTx:
         self.store, self.state, self.committed = store, store.state, False
 
     # --- SyncTx ---
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        snapshot = copy.deepcopy(self.state)
+        try:
+            yield
+        except BaseException:
+            self.state = self.store.state = snapshot
+            raise
+
     def lock_client(self, client_id: str) -> int:
         return self.state.last_seq.get(client_id, 0)
 

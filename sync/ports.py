@@ -47,6 +47,9 @@ class Parked:
 class SyncTx(Protocol):
     """One transaction. Leaving it without ``commit`` rolls back everything done through it."""
 
+    def savepoint(self) -> ContextManager[None]:
+        """A nested transaction: an exception leaving the block undoes exactly what was done inside it."""
+
     def lock_client(self, client_id: str) -> int:
         """``last_seq`` of the client, locked until the transaction ends (concurrent pushes serialise)."""
 

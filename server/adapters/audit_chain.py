@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from server.adapters.models import AuditEntry, AuditHead
@@ -31,27 +33,63 @@ def entry_hash(prev_hash: str, chain: int, seq: int, actor_id: int | None, devic
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def append(session: Session, *, chain: int, actor_id: int | None, device_id: str | None, action: str,
-           entity_type: str, entity_id: str | int, data: dict) -> AuditEntry:
-    head = session.execute(
-        select(AuditHead).where(AuditHead.chain == chain).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(chain=chain, last_seq=0, last_hash=GENESIS)
-        session.add(head)
-        session.flush()
+@dataclass(frozen=True)
+class Pending:
+    """An entry waiting for its place in the chain (``server.adapters.journal`` writes it at commit)."""
+
+    chain: int
+    actor_id: int | None
+    device_id: str | None
+    action: str
+    entity_type: str
+    entity_id: str
+    data: Any
+    at: datetime
+
+
+def pending(*, chain: int, actor_id: int | None, device_id: str | None, action: str, entity_type: str,
+            entity_id: str | int, data: dict) -> Pending:
     # Round-trip through JSON so the hash covers exactly what the database will store.
-    data = json.loads(canonical(data))
-    at = utcnow()
-    seq = head.last_seq + 1
-    digest = entry_hash(head.last_hash, chain, seq, actor_id, device_id, action, entity_type, str(entity_id), data, at)
-    entry = AuditEntry(chain=chain, seq=seq, actor_id=actor_id or None, device_id=device_id, action=action,
-                       entity_type=entity_type, entity_id=str(entity_id), data=data, at=at,
-                       prev_hash=head.last_hash, hash=digest)
-    session.add(entry)
-    head.last_seq = seq
-    head.last_hash = digest
-    return entry
+    return Pending(chain, actor_id or None, device_id, action, entity_type, str(entity_id),
+                   json.loads(canonical(data)), utcnow())
+
+
+def append_many(session: Session, entries: list[Pending]) -> None:
+    """Chain and insert ``entries`` (in their order within each chain). Heads are locked in ascending chain
+    order, so two writers touching the same chains cannot deadlock."""
+    by_chain: dict[int, list[Pending]] = {}
+    for entry in entries:
+        by_chain.setdefault(entry.chain, []).append(entry)
+    rows: list[dict[str, Any]] = []
+    for chain in sorted(by_chain):
+        seq, last_hash = _lock_head(session, chain)
+        for e in by_chain[chain]:
+            seq += 1
+            digest = entry_hash(last_hash, chain, seq, e.actor_id, e.device_id, e.action, e.entity_type, e.entity_id,
+                                e.data, e.at)
+            rows.append({"chain": chain, "seq": seq, "actor_id": e.actor_id, "device_id": e.device_id,
+                         "action": e.action, "entity_type": e.entity_type, "entity_id": e.entity_id, "data": e.data,
+                         "at": e.at, "prev_hash": last_hash, "hash": digest})
+            last_hash = digest
+        session.execute(update(AuditHead.__table__).where(AuditHead.__table__.c.chain == chain)
+                        .values(last_seq=seq, last_hash=last_hash))
+    session.execute(insert(AuditEntry.__table__), rows)
+
+
+def _lock_head(session: Session, chain: int) -> tuple[int, str]:
+    heads = AuditHead.__table__
+    locked = select(heads.c.last_seq, heads.c.last_hash).where(heads.c.chain == chain).with_for_update()
+    row = session.execute(locked).first()
+    if row is None:  # a new chain: two first writers must not both create its head
+        dialect = session.get_bind().dialect.name
+        upsert = {"postgresql": pg_insert, "sqlite": sqlite_insert}.get(dialect)
+        if upsert is None:
+            session.execute(insert(heads).values(chain=chain, last_seq=0, last_hash=GENESIS))
+            return 0, GENESIS
+        session.execute(upsert(heads).values(chain=chain, last_seq=0, last_hash=GENESIS)
+                        .on_conflict_do_nothing(index_elements=["chain"]))
+        row = session.execute(locked).first()
+    return row.last_seq, row.last_hash
 
 
 @dataclass(frozen=True)

@@ -6,51 +6,70 @@ rolls back otherwise, so a mutation's writes, its result and ``last_seq`` commit
 from __future__ import annotations
 
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import delete, event, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from server.adapters.models import Change, ClientState, DeadLetter, MutationResult, Officer, ParkedMutation
+from server.adapters.models import ClientState, DeadLetter, MutationResult, Officer, ParkedMutation
 from server.adapters.models.base import utcnow
 from sync.log import Mutation
 from sync.ports import Parked, StoredResult
 
-# One advisory lock id for the change stream (any constant; "ROADSIDE" in ASCII, truncated).
-CHANGE_FENCE_KEY = 0x524F414453494445 & 0x7FFFFFFFFFFFFFFF
+
+_LOCK_CLIENT = (select(ClientState.last_seq, ClientState.officer_id)
+                .where(ClientState.client_id == bindparam("client_id")).with_for_update())
+_RECORDED = select(MutationResult.id).where(MutationResult.mutation_id == bindparam("mutation_id")).limit(1)
 
 
 class SqlSyncTx:
-    """Bookkeeping goes through Core statements, not ORM objects: it runs for every mutation (see bench_sync)."""
+    """Bookkeeping goes through Core statements, not ORM objects: it runs for every mutation (see bench_sync).
+    Results of new log positions are kept here and inserted in one statement at commit."""
 
     def __init__(self, session: Session):
         self.session, self.committed = session, False
         self._client: tuple[int, int] | None = None  # (last_seq, officer_id) as locked
+        self._new_results: list[dict[str, Any]] = []
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        kept = len(self._new_results)
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._new_results[kept:]
+            raise
 
     def lock_client(self, client_id: str) -> int:
-        row = self.session.execute(select(ClientState.last_seq, ClientState.officer_id)
-                                   .where(ClientState.client_id == client_id).with_for_update()).first()
+        _begin_write(self.session)
+        row = self.session.execute(_LOCK_CLIENT, {"client_id": client_id}).first()
         if row is None:
             raise LookupError(f"client {client_id} not bound")  # push binds it first; a bug if we get here
         self._client = (row.last_seq, row.officer_id)
         return row.last_seq
 
     def stored_result(self, client_id: str, seq: int) -> StoredResult | None:
+        for row in self._new_results:
+            if (row["client_id"], row["seq"]) == (client_id, seq):
+                return _stored(SimpleNamespace(**row))
         row = self.session.scalar(select(MutationResult).where(MutationResult.client_id == client_id,
                                                                MutationResult.seq == seq))
         return _stored(row) if row else None
 
     def mutation_recorded(self, mutation_id: str) -> bool:
-        return self.session.scalar(select(MutationResult.id).where(MutationResult.mutation_id == mutation_id)
-                                   .limit(1)) is not None
+        if any(row["mutation_id"] == mutation_id for row in self._new_results):
+            return True
+        return self.session.execute(_RECORDED, {"mutation_id": mutation_id}).first() is not None
 
     def save_result(self, client_id: str, result: StoredResult) -> None:
+        now = utcnow()
         values = {"name": result.name, "status": result.status, "code": result.code, "message": result.message,
-                  "entity_refs": list(result.entity_refs), "details": dict(result.details), "updated_at": utcnow()}
+                  "entity_refs": list(result.entity_refs), "details": dict(result.details), "updated_at": now}
         if self._client is not None and result.seq > self._client[0]:  # a new log position: nothing to replace
-            self.session.execute(insert(MutationResult).values(client_id=client_id, seq=result.seq,
-                                                               mutation_id=result.mutation_id, created_at=utcnow(),
-                                                               **values))
+            self._new_results.append({"client_id": client_id, "seq": result.seq, "mutation_id": result.mutation_id,
+                                      "created_at": now, **values})
             return
         self.session.execute(update(MutationResult).where(MutationResult.client_id == client_id,
                                                           MutationResult.seq == result.seq).values(**values))
@@ -87,8 +106,22 @@ class SqlSyncTx:
                                     seq=mutation.seq, name=mutation.name, args=mutation.args, error=error))
 
     def commit(self) -> None:
+        if self._new_results:
+            self.session.execute(insert(MutationResult.__table__), self._new_results)
+            self._new_results = []
         self.session.commit()
         self.committed = True
+
+
+def _begin_write(session: Session) -> None:
+    """SQLite: open the write transaction now (BEGIN IMMEDIATE). pysqlite would otherwise begin only at the first
+    INSERT/UPDATE, so a SAVEPOINT issued before it would start, and its RELEASE commit, the outer transaction;
+    taking the write lock up front also spares a group a busy-snapshot failure halfway through."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class SqlSyncStore:
@@ -127,30 +160,3 @@ def _parked(row: ParkedMutation) -> Parked:
     mutation = Mutation(id=row.mutation_id, seq=row.seq, name=row.name, args=dict(row.args),
                         created_at_device=envelope.get("created_at_device"), gps=envelope.get("gps"))
     return Parked(row.client_id, mutation, dict(row.context or {}), list(row.waiting_for or []))
-
-
-# --- the change-stream fence ---------------------------------------------------------------------------------
-# PostgreSQL hands out `changes.seq` at INSERT time but transactions commit in any order, so a reader could
-# see seq 11 before seq 10 commits and move its cookie past 10 for ever. Writers hold a *shared* advisory
-# lock from before their first change row until commit; a pull takes the same lock *exclusively* for the
-# instant of its read, so it only ever sees a prefix with no holes still to fill. SQLite has one writer at
-# a time and needs nothing.
-_fence_installed = False
-
-
-def install_change_fence() -> None:
-    global _fence_installed
-    if _fence_installed:
-        return
-    _fence_installed = True
-
-    @event.listens_for(Change, "before_insert")
-    def _shared_fence(mapper, connection, target) -> None:  # noqa: ANN001
-        if connection.dialect.name == "postgresql":
-            connection.execute(select(func.pg_advisory_xact_lock_shared(CHANGE_FENCE_KEY)))
-
-
-def wait_for_writers(session: Session) -> None:
-    """Inside the pull's transaction: wait until no writer holds change seqs that are not committed yet."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(CHANGE_FENCE_KEY)))

@@ -7,7 +7,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from server.adapters import sync_store
 from server.adapters.models import DeadLetter, ParkedMutation
 from server.api.deps import auth_required, config, current_actor
 from server.api.schemas import StrictSchema
@@ -19,8 +18,6 @@ from server.services.uow import UnitOfWork
 from sync import Rejected
 
 blp = Blueprint("sync", __name__, url_prefix="/api/sync", description="离线同步：推送、拉取、文书编号号段")
-# Every process that serves the API fences its change-stream writers (see sync_store.install_change_fence).
-blp.record_once(lambda state: sync_store.install_change_fence())
 
 KEEP_OUTBOX = "此设备已被注销，服务器拒绝接收其数据。请勿清除或卸载应用：未同步的记录仍保存在设备上，请联系管理员恢复设备或导出数据"
 

@@ -1,7 +1,7 @@
 """Health and the browsable API reference (served locally: no CDN on an offline network)."""
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import text

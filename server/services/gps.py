@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.adapters import reference_rows
 from server.adapters.models import Unit
 from server.adapters.models.evidence import GpsFix
 from server.domain import gps
@@ -30,12 +31,12 @@ class GpsFixSchema(Schema):
 
 def unit_area(session: Session, unit_id: int) -> gps.Area | None:
     """The unit's own area, else the nearest ancestor's (a 中队 without a drawn area works in its 大队's)."""
-    unit = session.get(Unit, unit_id)
+    unit = reference_rows.get(session, Unit, unit_id)
     while unit is not None:
         area = gps.Area(unit.center_lat, unit.center_lon, unit.radius_m, unit.polygon)
         if area.defined:
             return area
-        unit = session.get(Unit, unit.parent_id) if unit.parent_id else None
+        unit = reference_rows.get(session, Unit, unit.parent_id) if unit.parent_id else None
     return None
 
 

@@ -9,6 +9,7 @@ from typing import TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from server.adapters import reference_rows
 from server.adapters.models import Unit
 from server.domain.actor import Actor
 from server.domain.errors import NotFound
@@ -26,12 +27,20 @@ def scoped(stmt: Select, model, actor: Actor) -> Select:
 
 
 def get_scoped(session: Session, model: type[T], entity_id, actor: Actor, *, for_update: bool = False) -> T:
-    """Load a unit-owned row or raise NotFound — also for other units' rows, so ids leak nothing."""
-    stmt = scoped(select(model).where(model.id == entity_id), model, actor)
-    if for_update:
-        stmt = stmt.with_for_update()
-    row = session.scalar(stmt)
+    """Load a unit-owned row or raise NotFound — also for other units' rows, so ids leak nothing.
+
+    By primary key (the identity map answers repeats without SQL); ``for_update`` always re-reads the row under
+    its lock, so a value loaded earlier in the transaction cannot stand in for the locked one."""
+    row = session.get(model, entity_id, with_for_update=True if for_update else None, populate_existing=for_update)
     if row is None:
+        raise NotFound()
+    return ensure_in_scope(session, row, actor)
+
+
+def ensure_in_scope(session: Session, row: T, actor: Actor) -> T:
+    """``row`` if its unit is in the actor's subtree, else NotFound (the same answer as for a missing row)."""
+    unit = reference_rows.get(session, Unit, row.unit_id)
+    if unit is None or not actor.sees_unit_path(unit.path):
         raise NotFound()
     return row
 

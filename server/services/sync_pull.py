@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.adapters.models import Change
-from server.adapters.sync_store import wait_for_writers
+from server.adapters.journal import wait_for_writers
 from server.domain.actor import Actor
 from server.services.scope import visible_unit_ids
 

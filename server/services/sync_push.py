@@ -1,7 +1,7 @@
 """The push executor: binds the outbox to its device, then runs ``sync.engine.push`` on the SQL store.
 
-Each mutation runs in its own transaction through the handler registered for its name
-(``server/services/mutations``). Refusals become recorded results; a crash becomes ``rejected: internal``
+Mutations run through the handler registered for their name (``server/services/mutations``), up to
+``SYNC_GROUP_SIZE`` per transaction with a savepoint each (``sync.engine``). Refusals become recorded results; a crash becomes ``rejected: internal``
 with a trace id and a dead letter; only transient database faults reach the client, as 503 + Retry-After.
 """
 from __future__ import annotations
@@ -41,7 +41,9 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
-POLICY = engine.Policy(as_rejection=_as_rejection, is_transient=_is_transient)
+def _policy(cfg: Mapping[str, Any]) -> engine.Policy:
+    return engine.Policy(as_rejection=_as_rejection, is_transient=_is_transient,
+                         group_size=cfg.get("SYNC_GROUP_SIZE", engine.Policy.group_size))
 
 
 class DatabaseBusy(DomainError):
@@ -59,7 +61,7 @@ def push(session: Session, cfg: Mapping[str, Any], actor: Actor, client_id: str,
     store = SqlSyncStore(session)
     context = {"officer_id": actor.officer_id, "device_id": actor.device_id}
     try:
-        report = engine.push(store, client_id, batch, _applier(session, cfg, actor), context, POLICY)
+        report = engine.push(store, client_id, batch, _applier(session, cfg, actor), context, _policy(cfg))
     except (OperationalError, DBAPIError) as exc:
         session.rollback()
         if not _is_transient(exc):
@@ -73,7 +75,7 @@ def push(session: Session, cfg: Mapping[str, Any], actor: Actor, client_id: str,
 def retry_parked(session: Session, cfg: Mapping[str, Any], keys: list[str] | None) -> list[dict]:
     """Re-run parked mutations waiting for ``keys`` (e.g. ``["blob:<sha256>"]`` after an upload completes),
     or all of them (``None``, the admin's sweep). Call outside any open transaction."""
-    settled = engine.retry_parked(SqlSyncStore(session), keys, _applier(session, cfg, None), POLICY)
+    settled = engine.retry_parked(SqlSyncStore(session), keys, _applier(session, cfg, None), _policy(cfg))
     return [r.as_dict() for r in settled]
 
 

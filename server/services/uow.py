@@ -1,7 +1,8 @@
 """Unit of work over the Flask-SQLAlchemy session (Cosmic Python's pattern).
 
 ``with UnitOfWork() as uow:`` ... ``uow.commit()``; leaving the block without commit rolls back.
-Every write goes through ``uow.record`` so the audit chain and the sync change stream never miss one.
+Every write goes through ``uow.record`` so the audit chain and the sync change stream never miss one; both are
+journalled and written at commit (``server.adapters.journal``).
 """
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from server.adapters import audit_chain
-from server.adapters.models import Change
+from server.adapters import audit_chain, journal
+from server.domain.timeutil import utcnow
 from server.domain.actor import Actor
 
 
@@ -42,10 +43,10 @@ class UnitOfWork:
     def audit(self, actor: Actor | None, action: str, entity_type: str, entity_id: Any, data: dict,
               unit_id: int | None = None) -> None:
         """Append to the unit's audit chain (chain 0 = system-wide records such as catalog or parties)."""
-        audit_chain.append(
-            self.session, chain=unit_id or 0, actor_id=actor.officer_id if actor else None,
+        journal.add_audit(self.session, audit_chain.pending(
+            chain=unit_id or 0, actor_id=actor.officer_id if actor else None,
             device_id=actor.device_id if actor else None, action=action, entity_type=entity_type,
-            entity_id=str(entity_id), data=data)
+            entity_id=str(entity_id), data=data))
 
     def publish(self, unit_id: int, entity_type: str, entity_id: Any, version: int, payload: dict | None,
                 tombstone: bool = False) -> None:
@@ -53,8 +54,8 @@ class UnitOfWork:
         # Dates and decimals become strings here, once, so every payload is plain JSON for devices.
         if payload is not None:
             payload = json.loads(audit_chain.canonical(payload))
-        self.session.add(Change(unit_id=unit_id, entity_type=entity_type, entity_id=str(entity_id),
-                                version=version, payload=payload, tombstone=tombstone))
+        journal.add_change(self.session, unit_id=unit_id, entity_type=entity_type, entity_id=str(entity_id),
+                           version=version, payload=payload, tombstone=tombstone, at=utcnow())
 
     def record(self, actor: Actor | None, action: str, entity_type: str, entity_id: Any, data: dict,
                unit_id: int | None = None, version: int = 1, payload: dict | None = None,

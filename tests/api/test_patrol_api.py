@@ -11,6 +11,10 @@ from server.adapters.models import DutyShift, PatrolPoint
 from server.domain.timeutil import SHANGHAI
 from tests import factories
 
+# The demo roster covers yesterday to six days ahead: days the tests write their own shifts on lie beyond it.
+FREE = datetime.now(SHANGHAI).date() + timedelta(days=90)
+D1, D2, D3 = (FREE + timedelta(days=n) for n in range(3))
+
 
 def shift_now(client, headers, db_session) -> DutyShift:
     """A shift led by 刘带班 covering the real clock (the REST check-in is judged at server time): the demo's
@@ -98,27 +102,27 @@ def test_checkin_with_unknown_fields_or_forged_qr_is_refused(client, login, db_s
 def test_roster_csv_import_all_or_nothing(client, login, db_session):
     headers = login("leader_dd01")
     unit = factories.unit(db_session, "DD01")
-    good = "date,shift,start,end,leader,officers\n2026-12-01,白班,08:00,20:00,leader_dd01,zhangwei;lina\n" \
-           "2026-12-01,夜班,20:00,08:00,leader_dd01,lina\n"
+    good = f"date,shift,start,end,leader,officers\n{D1},白班,08:00,20:00,leader_dd01,zhangwei;lina\n" \
+           f"{D1},夜班,20:00,08:00,leader_dd01,lina\n"
     resp = client.post(f"/api/patrol/roster/import?unit_id={unit.id}", data=good.encode(), headers=headers,
                        content_type="text/csv")
     assert resp.status_code == 201, resp.get_json()
     night = [s for s in resp.get_json() if s["shift"] == "夜班"][0]
-    assert night["starts_at"].startswith("2026-12-01T12:00") and night["ends_at"].startswith("2026-12-02T00:00")
-    bad = "date,shift,start,end,leader,officers\n2026-12-02,白班,08:00,20:00,leader_dd01,zhangwei\n" \
-          "2026-12-03,白班,8点,20:00,nobody,zhangwei\n"
+    assert night["starts_at"].startswith(f"{D1}T12:00") and night["ends_at"].startswith(f"{D2}T00:00")
+    bad = f"date,shift,start,end,leader,officers\n{D2},白班,08:00,20:00,leader_dd01,zhangwei\n" \
+          f"{D3},白班,8点,20:00,nobody,zhangwei\n"
     resp = client.post(f"/api/patrol/roster/import?unit_id={unit.id}", data=bad.encode(), headers=headers,
                        content_type="text/csv")
     err = resp.get_json()["error"]
     assert resp.status_code == 422 and err["details"]["line"] == 3
     assert set(err["details"]["fields"]) == {"start", "leader"}
-    days = client.get("/api/patrol/roster?start=2026-12-01&end=2026-12-03", headers=headers).get_json()
-    assert {d["duty_date"] for d in days} == {"2026-12-01"}
+    days = client.get(f"/api/patrol/roster?start={D1}&end={D3}", headers=headers).get_json()
+    assert {d["duty_date"] for d in days} == {str(D1)}
 
 
 def test_roster_refuses_overlapping_shifts_for_one_leader(client, login, db_session):
     headers = login("leader_dd01")
-    base = {"unit_id": factories.unit(db_session, "DD01").id, "duty_date": "2026-12-09",
+    base = {"unit_id": factories.unit(db_session, "DD01").id, "duty_date": str(D1),
             "leader_id": factories.officer(db_session, "leader_dd01").id, "officer_ids": []}
     assert client.put("/api/patrol/roster", headers=headers,
                       json={**base, "shift": "白班", "start": "08:00", "end": "20:00"}).status_code == 200
@@ -132,7 +136,7 @@ def test_roster_refuses_overlapping_shifts_for_one_leader(client, login, db_sess
 def test_roster_refuses_a_leader_without_the_leader_role(client, login, db_session):
     unit = factories.unit(db_session, "DD01")
     resp = client.put("/api/patrol/roster", headers=login("leader_dd01"), json={
-        "unit_id": unit.id, "duty_date": "2026-12-05", "shift": "白班", "start": "08:00", "end": "20:00",
+        "unit_id": unit.id, "duty_date": str(D1), "shift": "白班", "start": "08:00", "end": "20:00",
         "leader_id": factories.officer(db_session, "zhangwei").id, "officer_ids": []})
     assert resp.status_code == 422 and resp.get_json()["error"]["code"] == "roster-leader-role"
 

@@ -127,6 +127,7 @@ def test_pull_never_skips_a_change_still_being_committed(app, demo):
     """seq N inserted but not committed, N+1 committed: a pull waits for N instead of moving its cookie past it."""
     from sqlalchemy.orm import Session
 
+    from server.adapters.journal import wait_behind_no_reader
     from server.adapters.models import Change, Unit
     from server.domain.actor import Actor
     from server.extensions import db
@@ -139,8 +140,11 @@ def test_pull_never_skips_a_change_still_being_committed(app, demo):
         start = db.session.scalar(select(Change.seq).order_by(Change.seq.desc()).limit(1)) or 0
         db.session.rollback()
         slow, fast = Session(engine), Session(engine)
+        # what the journal does at commit time (server.adapters.journal._write), stopped before the commit
+        wait_behind_no_reader(slow)
         slow.add(Change(unit_id=root.id, entity_type="probe", entity_id="slow", version=1, payload={}))
         slow.flush()  # seq allocated, fence held, not committed
+        wait_behind_no_reader(fast)
         fast.add(Change(unit_id=root.id, entity_type="probe", entity_id="fast", version=1, payload={}))
         fast_commit = threading.Thread(target=fast.commit)
         fast_commit.start()  # writers share the fence: this commit does not wait for the slow one

@@ -279,3 +279,38 @@ def test_constraint_failing_at_commit_is_that_mutations_failure_not_the_batchs()
     assert [(r.status, r.code) for r in report.results] == [("rejected", "internal"), ("applied", None)]
     assert "bad" not in store.state.entities and report.last_seq == 2
     assert "UNIQUE constraint failed" in store.state.dead_letters[0]["error"]
+
+
+def test_groups_commit_separately_and_a_transient_fault_loses_only_the_open_group():
+    class Busy(Exception):
+        pass
+
+    store = InMemoryStore()
+
+    def busy_on_r3(tx, client_id, m, context):
+        if m.args["id"] == "r3":
+            raise Busy()
+        return apply_record_mutation(tx, client_id, m, context)
+
+    policy = engine.Policy(is_transient=lambda exc: isinstance(exc, Busy), group_size=2)
+    batch = [create(1, "r1"), create(2, "r2"), create(3, "r3"), create(4, "r4")]
+    with pytest.raises(Busy):
+        engine.push(store, "c1", batch, busy_on_r3, {}, policy)
+    assert store.state.last_seq["c1"] == 2 and set(store.state.entities) == {"r1", "r2"}
+    report = engine.push(store, "c1", batch, apply_record_mutation, {}, policy)  # the client resends it all
+    assert [r.status for r in report.results] == ["applied"] * 4 and report.last_seq == 4
+    assert store.state.applied == [m.id for m in batch]  # each applied exactly once
+
+
+def test_a_failing_mutation_in_a_group_rolls_back_only_its_own_writes():
+    store = InMemoryStore()
+
+    def half_then_refuse(tx, client_id, m, context):
+        outcome = apply_record_mutation(tx, client_id, m, context)
+        if m.args["id"] == "r2":
+            raise Rejected("late-refusal", "写入后拒绝")
+        return outcome
+
+    report = engine.push(store, "c1", [create(1, "r1"), create(2, "r2"), create(3, "r3")], half_then_refuse, {})
+    assert [r.status for r in report.results] == ["applied", "rejected", "applied"]
+    assert set(store.state.entities) == {"r1", "r3"} and [c["entity_id"] for c in store.state.changes] == ["r1", "r3"]

@@ -14,7 +14,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from server.adapters import imaging
+from server.adapters import imaging, journal
 from server.adapters.blobstore import store_for
 from server.adapters.models import (
     AuditEntry, Blob, Case, EnforcementCertificate, Evidence, Inspection,
@@ -169,6 +169,9 @@ def _record(ctx: MutationContext, action: str, ev: Evidence, extra: dict) -> Non
 
 
 def _stored_content(ctx: MutationContext, ev: Evidence) -> dict:
+    for entry in journal.pending_audits(ctx.uow.session):  # attached earlier in this same transaction
+        if (entry.entity_type, entry.entity_id, entry.action) == ("evidence", ev.id, "evidence.attach"):
+            return entry.data.get("content", {})
     first = ctx.uow.session.scalar(select(AuditEntry).where(AuditEntry.entity_type == "evidence",
                                                             AuditEntry.entity_id == ev.id,
                                                             AuditEntry.action == "evidence.attach"))

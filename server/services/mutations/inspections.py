@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from server.adapters import reference_rows
 from server.adapters.models import CatalogEntry, Credential, EnforcementCertificate, Inspection, Officer, Party, Vehicle
 from server.domain.actor import Actor
 from server.domain.certificates import CertificateView, ensure_may_enforce, ensure_two_officers
@@ -19,7 +20,7 @@ from server.domain.timeutil import local_today
 from server.services import conflicts
 from server.services.gps import GpsFixSchema, fix_data, record_fix
 from server.services.mutations import MutationContext, mutation
-from server.services.scope import get_scoped
+from server.services.scope import ensure_in_scope
 from sync import Outcome, Rejected, Status, Waiting
 from sync.merge import three_way
 from sync.waiting import missing_entity
@@ -133,9 +134,10 @@ def update(ctx: MutationContext, args: dict) -> Outcome:
     missing_base = sorted(set(args["changes"]) - set(args["base"]))
     if missing_base:
         raise Rejected("base-missing", "每个修改的字段都必须附带修改前看到的值", {"fields": missing_base})
-    if session.scalar(select(Inspection.id).where(Inspection.id == args["id"])) is None:
+    row = session.get(Inspection, args["id"], with_for_update=True, populate_existing=True)
+    if row is None:
         raise Waiting([missing_entity("inspection", args["id"])], "等待该检查记录同步到服务器后自动处理")
-    row = get_scoped(session, Inspection, args["id"], actor, for_update=True)
+    ensure_in_scope(session, row, actor)
     current = {name: _comparable(getattr(row, name)) for name in args["changes"]}
     result = three_way(args["base"], current, args["changes"], args["base_version"], row.version)
     for name, value in result.updates.items():
@@ -186,12 +188,15 @@ def validate_field(session, actor: Actor, name: str, value: Any, occurred_at: da
         ensure_officer_may_enforce(session, value, occurred_at)
 
 
+_CERTIFICATE_OF = select(EnforcementCertificate).where(EnforcementCertificate.officer_id == bindparam("officer_id"))
+
+
 def ensure_officer_may_enforce(session, officer_id: int, occurred_at: datetime) -> None:
     """持证上岗 on the day of the inspection (an upload days later must not fail on a since-expired card)."""
-    officer = session.get(Officer, officer_id)
+    officer = reference_rows.get(session, Officer, officer_id)
     if officer is None or not officer.active:
         raise Rejected("officer-unknown", "执法人员不存在或已停用", {"officer_id": officer_id})
-    cert = session.scalar(select(EnforcementCertificate).where(EnforcementCertificate.officer_id == officer_id))
+    cert = session.scalar(_CERTIFICATE_OF, {"officer_id": officer_id})
     view = CertificateView(cert.number, cert.status, cert.valid_from, cert.valid_until, cert.annual_review_due,
                            officer.full_name) if cert else None
     ensure_may_enforce(view, local_today(occurred_at), name=officer.full_name)
