@@ -57,7 +57,10 @@ def push(store: SyncStore, client_id: str, mutations: Iterable[Mutation], apply:
     for start in range(0, max(len(queue), 1), max(policy.group_size, 1)):
         group = queue[start:start + max(policy.group_size, 1)]
         try:
-            step = _run_group(store, client_id, group, apply, context, policy)
+            try:
+                step = _run_group(store, client_id, group, apply, context, policy, guard_from=len(group))
+            except _NeedsGuard as failed:  # again, with a savepoint around the one that failed and after it
+                step = _run_group(store, client_id, group, apply, context, policy, guard_from=failed.index)
         except _CommitFailed:
             step = _run_alone(store, client_id, group, apply, context, policy)
         report.last_seq = step.last_seq
@@ -88,12 +91,25 @@ class _CommitFailed(Exception):
     """The group's commit failed for a reason that is not transient; nothing of the group was stored."""
 
 
+class _NeedsGuard(Exception):
+    """A mutation failed in an unguarded run; the group's transaction is rolled back, nothing was stored."""
+
+    def __init__(self, index: int):
+        super().__init__(index)
+        self.index = index
+
+
 def _run_group(store: SyncStore, client_id: str, group: list[Mutation], apply: Apply, context: dict,
-               policy: Policy) -> _Step:
+               policy: Policy, guard_from: int) -> _Step:
+    """One transaction for ``group``. Mutations before ``guard_from`` run without a savepoint (one costs about
+    as much as a small mutation), and the first failure among them abandons the run so that it can be re-run
+    guarded from there; from ``guard_from`` on each runs in its own savepoint. Handlers are re-run against the
+    same state, so the re-run gives the same outcomes."""
     with store.transaction() as tx:
         locked = tx.lock_client(client_id)
         step = _Step(last_seq=locked)
-        for m in group:
+        recorded = tx.recorded_among([m.id for m in group if m.seq > locked])
+        for index, m in enumerate(group):
             verdict = log.classify(m.seq, step.last_seq)
             if verdict is Verdict.REPLAY:
                 step.results.append(_replayed(tx, client_id, m))
@@ -101,7 +117,11 @@ def _run_group(store: SyncStore, client_id: str, group: list[Mutation], apply: A
             if verdict is Verdict.GAP:
                 step.gap = {"expected_seq": step.last_seq + 1, "got_seq": m.seq}
                 break
-            result = _apply_in_savepoint(tx, client_id, m, apply, context, policy)
+            if index >= guard_from:
+                result = _apply_in_savepoint(tx, client_id, m, apply, context, policy, m.id in recorded)
+            else:
+                result = _apply_unguarded(tx, client_id, m, apply, context, policy, m.id in recorded, index)
+            recorded.add(m.id)
             step.results.append(result)
             if result.status != Status.REJECTED.value:
                 step.arrived.extend(keys_of(result.entity_refs))
@@ -110,20 +130,33 @@ def _run_group(store: SyncStore, client_id: str, group: list[Mutation], apply: A
             tx.set_last_seq(client_id, step.last_seq)
         try:
             tx.commit()
-        except Exception as exc:  # noqa: BLE001 — transient faults go to the client, the rest re-run alone
+        except Exception as exc:  # noqa: BLE001 — transient faults go to the client, the rest re-run
             if policy.is_transient(exc) or not group:
                 raise
-            raise _CommitFailed() from exc
+            raise (_NeedsGuard(0) if guard_from > 0 else _CommitFailed()) from exc
         return step
 
 
+def _apply_unguarded(tx: SyncTx, client_id: str, m: Mutation, apply: Apply, context: dict, policy: Policy,
+                     id_recorded: bool, index: int) -> StoredResult:
+    try:
+        outcome = _rejected(log.id_reused()) if id_recorded else apply(tx, client_id, m, context)
+        result = _result(m, outcome)
+        tx.save_result(client_id, result)  # flushes the handler's writes: a constraint fires here, not later
+        return result
+    except Exception as exc:  # noqa: BLE001
+        if policy.is_transient(exc):
+            raise
+        raise _NeedsGuard(index) from exc
+
+
 def _apply_in_savepoint(tx: SyncTx, client_id: str, m: Mutation, apply: Apply, context: dict,
-                        policy: Policy) -> StoredResult:
+                        policy: Policy, id_recorded: bool) -> StoredResult:
     try:
         with tx.savepoint():
             # The handler's writes are flushed by the bookkeeping and the savepoint's release: a constraint that
             # fires there is this mutation's failure too, not the batch's, or one bad record would jam the queue.
-            outcome = _rejected(log.id_reused()) if tx.mutation_recorded(m.id) else apply(tx, client_id, m, context)
+            outcome = _rejected(log.id_reused()) if id_recorded else apply(tx, client_id, m, context)
             result = _result(m, outcome)
             tx.save_result(client_id, result)
             return result

@@ -64,6 +64,9 @@ class MemoryTx:
     def mutation_recorded(self, mutation_id: str) -> bool:
         return mutation_id in self.state.results
 
+    def recorded_among(self, mutation_ids: list[str]) -> set[str]:
+        return {i for i in mutation_ids if i in self.state.results}
+
     def save_result(self, client_id: str, result: StoredResult) -> None:
         self.state.results[result.mutation_id] = (client_id, copy.deepcopy(result))
         self.state.by_seq[(client_id, result.seq)] = result.mutation_id

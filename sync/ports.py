@@ -57,8 +57,12 @@ class SyncTx(Protocol):
 
     def mutation_recorded(self, mutation_id: str) -> bool: ...
 
+    def recorded_among(self, mutation_ids: list[str]) -> set[str]:
+        """Which of ``mutation_ids`` already have a result (one lookup for a whole group)."""
+
     def save_result(self, client_id: str, result: StoredResult) -> None:
-        """Insert, or replace the result of the same mutation id (a parked mutation settling)."""
+        """Insert, or replace the result of the same mutation id (a parked mutation settling). Writes made
+        before it must reach the store by the time it returns, so their constraint failures surface here."""
 
     def set_last_seq(self, client_id: str, seq: int) -> None: ...
 

@@ -101,8 +101,8 @@ def _write_before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_transaction_create")
 def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
-    journal = session.info.get(_KEY)
-    if transaction.nested and journal is not None:
+    if transaction.nested:
+        journal = session.info.setdefault(_KEY, Journal())
         journal.marks[transaction] = (len(journal.audits), len(journal.changes))
 
 
@@ -111,10 +111,16 @@ def _drop_rolled_back(session: Session, transaction: SessionTransaction) -> None
     journal = session.info.get(_KEY)
     if journal is None:
         return
-    if transaction.nested:
-        audits, changes = journal.marks.pop(transaction, (0, 0))
-        del journal.audits[audits:], journal.changes[changes:]
-    elif transaction.parent is None:
+    # A failed flush reports its own inner transaction; what the database rolled back is the nearest savepoint
+    # (or the whole transaction) above it. The same savepoint may be reported twice: truncating is idempotent.
+    boundary = transaction
+    while not boundary.nested and boundary.parent is not None:
+        boundary = boundary.parent
+    if boundary.nested:
+        mark = journal.marks.get(boundary)
+        if mark is not None:
+            del journal.audits[mark[0]:], journal.changes[mark[1]:]
+    else:
         journal.audits.clear()
         journal.changes.clear()
 

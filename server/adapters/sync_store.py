@@ -63,11 +63,19 @@ class SqlSyncTx:
             return True
         return self.session.execute(_RECORDED, {"mutation_id": mutation_id}).first() is not None
 
+    def recorded_among(self, mutation_ids: list[str]) -> set[str]:
+        if not mutation_ids:
+            return set()
+        found = set(self.session.connection().execute(
+            select(MutationResult.mutation_id).where(MutationResult.mutation_id.in_(mutation_ids))).scalars())
+        return found | {row["mutation_id"] for row in self._new_results if row["mutation_id"] in mutation_ids}
+
     def save_result(self, client_id: str, result: StoredResult) -> None:
         now = utcnow()
         values = {"name": result.name, "status": result.status, "code": result.code, "message": result.message,
                   "entity_refs": list(result.entity_refs), "details": dict(result.details), "updated_at": now}
         if self._client is not None and result.seq > self._client[0]:  # a new log position: nothing to replace
+            self.session.flush()  # the handler's writes: their constraint failures belong to this mutation
             self._new_results.append({"client_id": client_id, "seq": result.seq, "mutation_id": result.mutation_id,
                                       "created_at": now, **values})
             return

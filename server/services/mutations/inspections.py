@@ -134,7 +134,7 @@ def update(ctx: MutationContext, args: dict) -> Outcome:
     missing_base = sorted(set(args["changes"]) - set(args["base"]))
     if missing_base:
         raise Rejected("base-missing", "每个修改的字段都必须附带修改前看到的值", {"fields": missing_base})
-    row = session.get(Inspection, args["id"], with_for_update=True, populate_existing=True)
+    row = session.scalars(_LOCKED_INSPECTION, {"id": args["id"]}).first()
     if row is None:
         raise Waiting([missing_entity("inspection", args["id"])], "等待该检查记录同步到服务器后自动处理")
     ensure_in_scope(session, row, actor)
@@ -188,6 +188,9 @@ def validate_field(session, actor: Actor, name: str, value: Any, occurred_at: da
         ensure_officer_may_enforce(session, value, occurred_at)
 
 
+# Built once: a merge runs for every edit a device pushes, and building the statement costs more than running it.
+_LOCKED_INSPECTION = (select(Inspection).where(Inspection.id == bindparam("id")).with_for_update()
+                      .execution_options(populate_existing=True))
 _CERTIFICATE_OF = select(EnforcementCertificate).where(EnforcementCertificate.officer_id == bindparam("officer_id"))
 
 
