@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from server.adapters import reference_rows
@@ -44,9 +44,13 @@ def previous_fix(session: Session, device_id: str | None, before: datetime) -> g
     """The same device's fix immediately before ``before`` by device time (offline fixes arrive out of order)."""
     if not device_id:
         return None
-    row = session.scalar(select(GpsFix).where(GpsFix.device_id == device_id, GpsFix.device_time < before)
-                         .order_by(GpsFix.device_time.desc()).limit(1))
+    row = session.scalar(_PREVIOUS_FIX, {"device_id": device_id, "before": before})
     return _to_fix(row) if row else None
+
+
+_PREVIOUS_FIX = (select(GpsFix)
+                 .where(GpsFix.device_id == bindparam("device_id"), GpsFix.device_time < bindparam("before"))
+                 .order_by(GpsFix.device_time.desc()).limit(1))
 
 
 def record_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, entity_type: str, entity_id: str,
@@ -65,8 +69,7 @@ def record_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, e
                  entity_type=entity_type, entity_id=str(entity_id), lat=fix.lat, lon=fix.lon,
                  accuracy_m=fix.accuracy_m, source=fix.source, device_time=fix.device_time,
                  received_at=received_at, flags=flags)
-    session.add(row)
-    session.flush()
+    session.add(row)  # flushed with the caller's rows (a caller that needs row.id flushes first)
     return row
 
 

@@ -103,6 +103,7 @@ def attach(ctx: MutationContext, args: dict) -> Outcome:
         fix = record_fix(session, ctx.actor, args["gps"], entity_type="evidence", entity_id=args["id"],
                          unit_id=inspection.unit_id, config=ctx.config, received_at=ctx.now,
                          recorded_at=args["taken_at"])
+        session.flush()  # the evidence row refers to the fix by id
         flags.extend(fix.flags)
     display_sha = thumb_sha = None
     if imaging.is_image(blob.mime):
