@@ -1,8 +1,9 @@
 """Sync throughput and pull cost, each measured next to its baseline in the same run (python -m benchmarks sync).
 
 1. Push: a 10,000-mutation backlog from 20 devices (per device 100 inspection.create + 400 inspection.update),
-   through the real executor (one transaction per mutation, audit chain, change stream, recorded results),
-   against a raw bulk INSERT of exactly the rows the push wrote, in one transaction.
+   through the real executor (group commit of SYNC_GROUP_SIZE mutations, handlers with their schema, scope and
+   GPS checks, audit chain, change stream, recorded results), against a raw bulk INSERT of exactly the rows the
+   push wrote, in one transaction.
 2. Pull: 1,000 changes for a brigade officer from a 10k-row and from a 1M-row changes table.
 Both run on SQLite files in WAL mode with synchronous=NORMAL (what a single-box deployment would set).
 """

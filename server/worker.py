@@ -24,7 +24,7 @@ log = logging.getLogger("roadside.worker")
 def run_once(app: Flask, now: datetime | None = None) -> dict[str, object]:
     """One tick in its own app context (own DB session). Errors are logged, never raised into the loop."""
     from server.extensions import db
-    from server.services import push, reminders
+    from server.services import blobs, push, reminders
     from server.services.uow import UnitOfWork
 
     now = now or utcnow()
@@ -33,7 +33,8 @@ def run_once(app: Flask, now: datetime | None = None) -> dict[str, object]:
             made = reminders.run(UnitOfWork(), app.config, now)
             queued = push.enqueue_due(db.session, now)
             sent = push.deliver_due(db.session, app.config, now)
-            return {"reminders": made, "queued": queued, "push": sent}
+            purged = blobs.sweep_expired(UnitOfWork(), app.config, now)
+            return {"reminders": made, "queued": queued, "push": sent, "expired_uploads": purged}
         finally:
             db.session.remove()
 

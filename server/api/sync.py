@@ -68,7 +68,8 @@ class PushReply(Schema):
 @blp.response(200, PushReply)
 @auth_required
 def push(body):
-    """Apply the outbox in order; each mutation in its own transaction. Replays return the stored result."""
+    """Apply the outbox in order, each mutation all-or-nothing (groups of SYNC_GROUP_SIZE per transaction).
+    Replays return the stored result."""
     report = sync_push.push(db.session, config(), current_actor(), body["client_id"], body["mutations"])
     if report["gap"] and not report["results"]:
         raise DomainError("seq-gap", f"序号不连续：服务器已处理到 {report['last_seq']}，请从 {report['last_seq'] + 1} 开始重新提交",

@@ -288,7 +288,10 @@ def _discard(uow: UnitOfWork, cfg: Mapping, actor: Actor, sha256: str) -> None:
             uow.commit()
 
 
-def purge_expired(uow: UnitOfWork, cfg: Mapping, now: datetime | None = None, limit: int = 50) -> int:
+PURGE_BATCH = 50
+
+
+def purge_expired(uow: UnitOfWork, cfg: Mapping, now: datetime | None = None, limit: int = PURGE_BATCH) -> int:
     """Drop partial uploads idle longer than BLOB_PARTIAL_TTL_HOURS (their quota is released). Caller commits."""
     cutoff = (now or utcnow()) - timedelta(hours=cfg["BLOB_PARTIAL_TTL_HOURS"])
     rows = uow.session.scalars(select(BlobUpload).where(BlobUpload.updated_at < cutoff).limit(limit)).all()
@@ -297,3 +300,16 @@ def purge_expired(uow: UnitOfWork, cfg: Mapping, now: datetime | None = None, li
         uow.session.delete(row)
     uow.session.flush()
     return len(rows)
+
+
+def sweep_expired(uow: UnitOfWork, cfg: Mapping, now: datetime | None = None) -> int:
+    """The worker's sweep: every expired partial upload, in committed batches (an officer who never comes back
+    online would otherwise hold staging disk and quota for ever)."""
+    total = 0
+    with uow:
+        while True:
+            purged = purge_expired(uow, cfg, now)
+            uow.commit()
+            total += purged
+            if purged < PURGE_BATCH:
+                return total

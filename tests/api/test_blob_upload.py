@@ -211,6 +211,27 @@ def test_idle_partial_uploads_expire_and_release_their_bytes(app, client, login)
     assert client.head(f"/api/blobs/{digest}", headers=headers).status_code == 404
 
 
+def test_the_worker_sweeps_expired_partial_uploads_nobody_resumes(app, client, login):
+    from server import worker
+    from server.extensions import db
+
+    digests = []
+    for name in ("zhangwei", "lina"):
+        data = jpeg_bytes(noise=True)
+        digests.append(sha(data))
+        assert put_chunk(client, login(name), sha(data), data[:4000], 0, len(data)).status_code == 202
+    with app.app_context():
+        started = db.session.scalar(select(func.max(BlobUpload.updated_at)))
+        db.session.remove()
+    ttl = timedelta(hours=app.config["BLOB_PARTIAL_TTL_HOURS"])
+    assert worker.run_once(app, now=started + ttl - timedelta(minutes=1))["expired_uploads"] == 0
+    assert worker.run_once(app, now=started + ttl + timedelta(minutes=1))["expired_uploads"] == 2
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(BlobUpload)) == 0
+        db.session.remove()
+    assert not [p for d in digests for p in Path(app.config["MEDIA_DIR"], ".incoming").rglob(d)]
+
+
 def test_blob_download_is_only_for_those_who_may_see_it(client, login):
     data = jpeg_bytes()
     digest = sha(data)
