@@ -21,13 +21,16 @@ from sync.log import Mutation
 from sync.memory import InMemoryStore, TransientFault, apply_record_mutation
 
 FIELDS = ("facts", "place", "plate")
-POLICY = engine.Policy(is_transient=lambda exc: isinstance(exc, TransientFault))
+# Devices differ in group size, so a fault can fall between two groups of one batch (the first stays committed).
+POLICIES = [engine.Policy(is_transient=lambda exc: isinstance(exc, TransientFault), group_size=size)
+            for size in (1, 2, 3, 100)]
 SEEDS = [int(os.environ["SYNC_SEED"])] if os.environ.get("SYNC_SEED") else list(range(25))
 
 
 class Device:
     def __init__(self, name: str, rng: random.Random, stats: Counter):
         self.client_id, self.rng, self.stats = f"client-{name}", rng, stats
+        self.policy = rng.choice(POLICIES)
         # Replicache's client model: `server` = what pulls said; the view = server state + pending outbox,
         # so an acknowledged conflict or rejection falls back to the server value without any extra step.
         self.next_seq, self.outbox, self.server, self.cookie = 1, [], {}, 0
@@ -84,7 +87,7 @@ class Device:
     def _send(self, store: InMemoryStore, batch: list[Mutation], drop: bool) -> None:
         try:
             report = engine.push(store, self.client_id, batch, apply_record_mutation, {"device": self.client_id},
-                                 POLICY)
+                                 self.policy)
         except TransientFault:
             self.stats["transient"] += 1
             return  # 503: the client keeps its outbox and retries later
@@ -133,7 +136,7 @@ def simulate(seed: int, devices: int = 4, steps: int = 160) -> tuple[InMemorySto
         for device in fleet:
             device.push(store, None)
     store.transient = 0.0
-    swept = engine.retry_parked(store, None, apply_record_mutation, POLICY)  # the admin's sweep
+    swept = engine.retry_parked(store, None, apply_record_mutation, POLICIES[0])  # the admin's sweep
     stats["settled"] += len(swept)
     for device in fleet:
         device.pull(store)
