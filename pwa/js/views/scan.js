@@ -112,8 +112,13 @@ registerView('scan', {
       id: 'qr-photo', onchange: async () => {
         const file = photo.files[0];
         if (!file) return;
+        // The previous verdict must not stay on screen while the new photo is read: an officer glancing at
+        // the phone would take it for this credential's.
+        msg.textContent = '';
+        out.replaceChildren(h('p', { class: 'muted scan-pending' }, '正在识别…'));
         const text = await decodeFile(file).catch(() => null);
-        if (text) await handle(text); else msg.textContent = '照片中未识别到二维码，请靠近并对准后重拍';
+        if (text) await handle(text);
+        else { out.replaceChildren(); msg.textContent = '照片中未识别到二维码，请靠近并对准后重拍'; }
         photo.value = '';
       } });
     const number = h('input', { name: 'number', placeholder: '证件号码 / 执法证号', autocomplete: 'off' });
@@ -122,7 +127,9 @@ registerView('scan', {
     const manual = h('form', { class: 'card', onsubmit: async (e) => {
       e.preventDefault();
       if (!number.value.trim()) return;
-      try { stop(); show(await manualLookup(number.value.trim(), kind.value)); } catch (err) { msg.textContent = err.message; }
+      msg.textContent = '';
+      out.replaceChildren(h('p', { class: 'muted scan-pending' }, '正在查询…'));
+      try { stop(); show(await manualLookup(number.value.trim(), kind.value)); } catch (err) { out.replaceChildren(); msg.textContent = err.message; }
     } }, h('div', { class: 'card-title' }, '手动输入号码'), field('证件类型', kind), field('号码', number),
     h('button', { class: 'btn', type: 'submit' }, '查询'));
 
