@@ -70,6 +70,11 @@ def _truncate_all(url: str) -> None:
     engine = sa.create_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
+        # A browser test's page can still have a request in flight on the live server's threads when the test
+        # ends; its connection would hold locks the TRUNCATE needs (seen as a deadlock at the next setup).
+        # Nothing of a finished test may outlive it, so its connections go first.
+        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
         conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
 

@@ -47,20 +47,31 @@ def _library_year(year: int) -> list[tuple[date, bool, str]] | None:
 
 
 def seed_in(session: Session, until_year: int | None = None) -> None:
-    """Seed once inside the caller's transaction (savepoint; a concurrent seeder winning is fine)."""
-    if session.scalar(select(CalendarYear.year).limit(1)) is not None:
+    """Seed, inside the caller's transaction, every year up to next year that the table lacks and the library
+    knows. Runs on every load, so a chinese_calendar release that adds a year (the State Council announces the
+    next year's holidays each November) is picked up without an admin; days an admin already entered for that
+    year win over the library's. A concurrent seeder winning is fine (savepoint)."""
+    last = until_year or local_today().year + 1
+    have = set(session.scalars(select(CalendarYear.year).where(CalendarYear.year >= FIRST_SEEDED_YEAR)))
+    found: list[tuple[int, list[tuple[date, bool, str]]]] = []
+    for year in range(FIRST_SEEDED_YEAR, last + 1):
+        if year in have:
+            continue
+        rows = _library_year(year)
+        if rows is None:
+            break  # the library ends here; later years are missing too
+        found.append((year, rows))
+    if not found:
         return
-    year, last = FIRST_SEEDED_YEAR, until_year or local_today().year + 1
     try:
         with session.begin_nested():
-            while year <= last:
-                rows = _library_year(year)
-                if rows is None:
-                    break
+            for year, rows in found:
+                entered = set(session.scalars(select(CalendarDay.day).where(
+                    CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))))
                 session.add(CalendarYear(year=year, source="chinese_calendar", note="由 chinese_calendar 导入"))
                 for day, workday, name in rows:
-                    session.add(CalendarDay(day=day, is_workday=workday, name=name, source="chinese_calendar"))
-                year += 1
+                    if day not in entered:
+                        session.add(CalendarDay(day=day, is_workday=workday, name=name, source="chinese_calendar"))
     except IntegrityError:
         pass  # another worker seeded it first
 
