@@ -81,6 +81,7 @@ def demo_cmd(host: str, port: int, serve: bool) -> None:
 def create_admin_cmd(username: str, full_name: str, unit_code: str, password: str) -> None:
     """Create an administrator account."""
     from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
 
     from server.adapters import passwords
     from server.adapters.models import Officer, Unit
@@ -93,7 +94,10 @@ def create_admin_cmd(username: str, full_name: str, unit_code: str, password: st
         officer = Officer(unit_id=unit.id, username=username, full_name=full_name,
                           password_hash=passwords.hash_password(password), roles=["admin"])
         uow.session.add(officer)
-        uow.session.flush()
+        try:
+            uow.session.flush()
+        except IntegrityError:
+            raise click.ClickException(f"用户名 {username} 已被使用") from None
         uow.record(None, "officer.create", "officer", officer.id, {"username": username, "roles": ["admin"]},
                    unit_id=unit.id)
         uow.commit()

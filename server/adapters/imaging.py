@@ -72,6 +72,36 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+MIME_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "audio/x-wav": "audio/wav",
+                "audio/wave": "audio/wav", "audio/mp3": "audio/mpeg", "audio/x-m4a": "audio/mp4"}
+GENERIC_MIMES = {"", "application/octet-stream", "binary/octet-stream"}
+
+
+def declared_contradicts(declared: str | None, sniffed: str) -> bool:
+    """Does the type a client declared say something other than what the bytes are?
+
+    Images must match exactly (a PNG sent as image/jpeg is refused: evidence metadata must not lie). Audio and
+    video containers are ambiguous from their first bytes (MediaRecorder's audio/webm looks like video/webm), so
+    any audio/* or video/* declaration fits a sniffed container. No declaration, or a generic one, fits anything.
+    """
+    if declared is None:
+        return False
+    name = declared.split(";")[0].strip().lower()
+    name = MIME_ALIASES.get(name, name)
+    if name in GENERIC_MIMES or name == sniffed:
+        return False
+    if is_image(sniffed) or name.startswith("image/"):
+        return True
+    media = ("audio/", "video/")
+    return not (name.startswith(media) and sniffed.startswith(media))
+
+
+class TypeMismatch(DomainError):
+    status = 415
+    code = "blob-type-mismatch"
+    message = "文件内容与声明的类型不符，已丢弃；请按实际格式重新上传"
+
+
 def is_image(mime: str | None) -> bool:
     return mime in IMAGE_MIMES.values()
 

@@ -30,8 +30,7 @@ class UploadStateSchema(Schema):
     complete = fields.Boolean()
     existed = fields.Boolean()
     mime = fields.String(allow_none=True, metadata={"description": "从文件内容识别出的真实类型"})
-    declared_mime = fields.String(allow_none=True, metadata={"description": "上传时声明的类型（可能不实）"})
-    warnings = fields.List(fields.String(), metadata={"description": "如 mime-mismatch：声明类型与真实类型不符"})
+    declared_mime = fields.String(allow_none=True, metadata={"description": "上传时声明的类型（与实际内容矛盾的图片类型会被拒绝）"})
 
 
 def _progress_headers(state: blobs.UploadState) -> dict[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
@@ -60,7 +60,6 @@ class UploadState:
     existed: bool = False
     mime: str | None = None
     declared_mime: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 def parse_range(header: str | None, content_length: int | None) -> ContentRange:
@@ -256,13 +255,17 @@ def _finish(uow: UnitOfWork, store: BlobStore, cfg: Mapping, actor: Actor, sha25
         if imaging.is_image(mime):
             info = imaging.inspect(str(path), cfg["MAX_IMAGE_PIXELS"])
             width, height = info.width, info.height
+        with uow:  # after the pixel and truncation checks: those findings are the graver ones
+            row = _upload_row(uow, actor, sha256)
+            declared = row.declared_mime if row else None
+        if imaging.declared_contradicts(declared, mime):
+            raise imaging.TypeMismatch(details={"declared": declared, "actual": mime})
         store.put_file(sha256, str(path), mime)
     except DomainError:
         _discard(uow, cfg, actor, sha256)
         raise
     with uow:
         row = _upload_row(uow, actor, sha256)
-        declared = row.declared_mime if row else None
         if row is not None:
             uow.session.delete(row)
         uow.session.add(Blob(sha256=sha256, size=total, mime=mime, declared_mime=declared, width=width,
@@ -275,8 +278,7 @@ def _finish(uow: UnitOfWork, store: BlobStore, cfg: Mapping, actor: Actor, sha25
             uow.rollback()
             _discard(uow, cfg, actor, sha256)
     path.unlink(missing_ok=True)
-    warnings = ["mime-mismatch"] if declared and declared.split(";")[0].strip().lower() != mime else []
-    return UploadState(sha256, total, total, True, mime=mime, declared_mime=declared, warnings=warnings)
+    return UploadState(sha256, total, total, True, mime=mime, declared_mime=declared)
 
 
 def _discard(uow: UnitOfWork, cfg: Mapping, actor: Actor, sha256: str) -> None:

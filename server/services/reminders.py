@@ -33,6 +33,7 @@ CERT_WARN_DAYS = 30
 PUBLICATION_WARN_WORKDAYS = 2
 REVIEW_CASE_STATUSES = ("statement_recorded",)  # cases has no review state yet: the step before 决定
 TRAINING_BEHIND_RATIO = 0.8  # remind below 80 % of the hours the calendar says should be done by now
+TRAINING_MIN_EXPECTED_HOURS = 8  # before one training day's worth is due (early in the year) nobody is behind
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,9 @@ def certificates(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
                            "/#/account", "certificate", str(cert.id))
         if cert.annual_review_due and cert.annual_review_due <= horizon:
             late = cert.annual_review_due < ctx.today
+            # Overdue is an event of its own: an officer warned beforehand must still learn that issuing is blocked.
             yield Reminder(officer.id, officer.unit_id, "certificate-review",
-                           f"cert-review:{cert.id}:{cert.annual_review_due.isoformat()}",
+                           f"cert-review{'-overdue' if late else ''}:{cert.id}:{cert.annual_review_due.isoformat()}",
                            "执法证逾期未年审" if late else "执法证年审即将到期",
                            f"您的执法证（{cert.number}）年审日期为 {fmt(cert.annual_review_due)}"
                            + ("，已逾期，逾期期间不能签发文书。" if late else "，请按时参加年审。"),
@@ -140,7 +142,7 @@ def training(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
     for officer, unit in rows:
         expected = unit.training_hours_required * elapsed
         hours = float(done.get(officer.id) or 0)
-        if unit.training_hours_required and hours < expected * TRAINING_BEHIND_RATIO:
+        if expected >= TRAINING_MIN_EXPECTED_HOURS and hours < expected * TRAINING_BEHIND_RATIO:
             yield Reminder(officer.id, officer.unit_id, "training-behind",
                            f"training-behind:{officer.id}:{year}-{ctx.today.month:02d}", "培训学时落后于计划",
                            f"{year}年已登记培训 {hours:g} 学时，按计划此时应达到约 {expected:.0f} 学时"

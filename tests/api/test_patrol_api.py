@@ -1,12 +1,18 @@
 """领导带班巡查 over HTTP: points and posters, roster CSV, online check-in, patrol log, compliance."""
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import uuid
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
+import pytest
 from geopy.distance import distance as geo_distance
 from sqlalchemy import select
 
+from server.adapters import signing
 from server.adapters.models import DutyShift, PatrolPoint
 from server.domain.timeutil import SHANGHAI
 from tests import factories
@@ -63,6 +69,53 @@ def test_leader_creates_a_point_and_prints_its_poster(client, login, db_session)
     assert poster.status_code == 200 and poster.mimetype == "image/svg+xml"
     text = poster.get_data(as_text=True)
     assert "新华大街路口" in text and "120 米" in text and 'class="segno"' in text
+
+
+def scan_poster(svg: str, tmp_path: Path) -> str:
+    """Print the poster as a browser would (headless Chromium, A4 at 96 dpi) and read its QR with the vendored
+    jsQR the phone uses: the text a camera would get from the wall."""
+    from PIL import Image
+
+    (tmp_path / "poster.svg").write_text(svg, encoding="utf-8")
+    subprocess.run([shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--no-first-run", "--hide-scrollbars", f"--user-data-dir={tmp_path / 'profile'}",
+                    f"--screenshot={tmp_path / 'poster.png'}", "--window-size=794,1123",
+                    (tmp_path / "poster.svg").as_uri()], check=True, capture_output=True, timeout=60)
+    page = Image.open(tmp_path / "poster.png").convert("RGBA")
+    (tmp_path / "poster.rgba").write_bytes(page.tobytes())
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run(["node", str(root / "tests/js/decode_qr.cjs"), str(tmp_path / "poster.rgba"),
+                           str(page.width), str(page.height)], capture_output=True, text=True, timeout=60,
+                          check=True).stdout
+
+
+@pytest.mark.skipif(shutil.which("node") is None or shutil.which("chromium") is None, reason="needs node and chromium")
+def test_the_printed_poster_scans_to_the_signed_point_token_the_checkin_accepts(client, login, db_session, tmp_path):
+    headers = login("leader_dd01")
+    point, qr = point_and_qr(client, headers, db_session)
+    poster = client.get(f"/api/patrol/points/{point.id}/poster.svg", headers=headers)
+    scanned = scan_poster(poster.get_data(as_text=True), tmp_path)
+    assert scanned == qr
+    key = signing.public_key_b64(signing.load_or_create_ed25519(db_session))
+    assert signing.verify_payload(key, scanned) == {"k": "patrol_point", "id": point.id, "u": point.unit_id,
+                                                    "n": "兴安北路货运车辆检查点"}
+    shift_now(client, headers, db_session)
+    at = datetime.now(timezone.utc) - timedelta(minutes=2)
+    ok = client.post("/api/patrol/checkins", json=checkin_body(point, scanned, at, meters_north=20), headers=headers)
+    assert ok.status_code == 201, ok.get_json()
+    assert ok.get_json()["status"] == "accepted" and ok.get_json()["point_id"] == point.id
+    # A copy edited to name another point keeps the signature of this one: refused, and nothing is stored.
+    other = db_session.scalar(select(PatrolPoint).where(PatrolPoint.unit_id == point.unit_id, PatrolPoint.id != point.id))
+    prefix, body, signature = scanned.split(".")
+    payload = json.loads(signing.unb64u(body))
+    forged = ".".join([prefix, signing.b64u(json.dumps(dict(payload, id=other.id), ensure_ascii=False, sort_keys=True,
+                                                       separators=(",", ":")).encode()), signature])
+    resp = client.post("/api/patrol/checkins", json=checkin_body(other, forged, at), headers=headers)
+    err = resp.get_json()["error"]
+    assert resp.status_code == 422 and err["code"] == "point-qr-invalid"
+    assert err["message"] == "巡查点二维码无效或签名校验失败，请扫描张贴的正式二维码"
+    log = client.get("/api/patrol/checkins", headers=headers).get_json()
+    assert [c["id"] for c in log] == [ok.get_json()["id"]]
 
 
 def test_officer_cannot_create_points_and_other_brigades_points_are_hidden(client, login, db_session):

@@ -1,5 +1,5 @@
 """Reminder engine with a frozen clock: working-day deadlines across the 2026 National Day holiday, follow-ups,
-patrol quota at mid-shift, and no duplicates however often the engine runs."""
+patrol quota at mid-shift, officers' training hours and 年审, and no duplicates however often the engine runs."""
 from __future__ import annotations
 
 import uuid
@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from server.adapters.models import (
-    Case, Document, DutyShift, FollowUp, Notification, Officer, PatrolCheckin, PatrolPoint,
+    Case, Document, DutyShift, EnforcementCertificate, FollowUp, Notification, Officer, PatrolCheckin, PatrolPoint,
+    TrainingRecord,
 )
 from server.domain.timeutil import SHANGHAI
 from server.services import reminders
@@ -171,3 +172,112 @@ def test_phone_holding_unsynced_data_beyond_the_limit_is_reminded_once_a_day(app
     assert run(app, db_session, parked_at + limit + timedelta(minutes=30))["unsynced"] == 0
     [note] = notes(db_session, "unsynced")
     assert note.officer_id == zhang.id and note.url == "/#/outbox"
+
+
+def training_hours(session, username, year, *hours_by_kind):
+    officer = factories.officer(session, username)
+    for kind, hours in hours_by_kind:
+        session.add(TrainingRecord(officer_id=officer.id, year=year, kind=kind, hours=hours))
+    session.commit()
+    return officer
+
+
+def notes_for(db_session, kind, officer):
+    return [n for n in notes(db_session, kind) if n.officer_id == officer.id]
+
+
+def test_officer_behind_the_training_plan_is_reminded_once_a_month(app, demo, db_session):
+    factories.unit(db_session, "DD01").training_hours_required = 120
+    db_session.commit()
+    # 1 Jul 2026 is day 182 of 365: by plan ~60 of the 120 hours, reminded below 80 % of that (47.9 h).
+    # Last year's hours do not count toward this year's plan.
+    zhang = training_hours(db_session, "zhangwei", 2026, ("legal", 25), ("professional", 15))
+    training_hours(db_session, "zhangwei", 2025, ("legal", 90))
+    assert run(app, db_session, local(2026, 7, 1))["training"] >= 1
+    [note] = notes_for(db_session, "training-behind", zhang)
+    assert note.unit_id == zhang.unit_id and note.title == "培训学时落后于计划"
+    assert note.body == "2026年已登记培训 40 学时，按计划此时应达到约 60 学时（全年不少于 120 学时）。"
+    assert note.dedupe_key == f"training-behind:{zhang.id}:2026-07" and note.url == "/#/account"
+    assert run(app, db_session, local(2026, 7, 1, 15))["training"] == 0
+    assert run(app, db_session, local(2026, 7, 20))["training"] == 0  # once a month, not every tick
+    assert len(notes_for(db_session, "training-behind", zhang)) == 1
+    assert run(app, db_session, local(2026, 8, 3))["training"] >= 1  # still behind next month: reminded again
+    august = [n for n in notes_for(db_session, "training-behind", zhang) if n.dedupe_key.endswith(":2026-08")]
+    assert len(august) == 1 and "已登记培训 40 学时" in august[0].body
+
+
+def test_officer_on_the_training_plan_is_not_reminded(app, demo, db_session):
+    factories.unit(db_session, "DD01").training_hours_required = 120
+    db_session.commit()
+    lina = training_hours(db_session, "lina", 2026, ("legal", 30), ("professional", 20))  # 50 h ≥ 47.9 h
+    zhang = training_hours(db_session, "zhangwei", 2026, ("legal", 40))  # 40 h: behind, the rule does run
+    run(app, db_session, local(2026, 7, 1))
+    assert notes_for(db_session, "training-behind", lina) == []
+    assert len(notes_for(db_session, "training-behind", zhang)) == 1
+
+
+def set_review_due(session, username, due: date) -> EnforcementCertificate:
+    officer = factories.officer(session, username)
+    cert = session.scalar(select(EnforcementCertificate).where(EnforcementCertificate.officer_id == officer.id))
+    cert.annual_review_due = due
+    session.commit()
+    return cert
+
+
+def review_notes(db_session, cert):
+    return [n for n in notes(db_session, "certificate-review") if n.entity_id == str(cert.id)]
+
+
+def test_annual_review_due_within_30_days_reminds_the_holder_once(app, demo, db_session):
+    cert = set_review_due(db_session, "zhangwei", date(2026, 12, 10))
+    run(app, db_session, local(2026, 11, 9, 23, 59))  # 31 days ahead: not yet
+    assert review_notes(db_session, cert) == []
+    run(app, db_session, local(2026, 11, 10, 0, 5))  # Shanghai's 10 Nov (still 9 Nov in UTC): 30 days ahead
+    [note] = review_notes(db_session, cert)
+    assert note.officer_id == cert.officer_id and note.unit_id == factories.unit(db_session, "DD01").id
+    assert note.title == "执法证年审即将到期"
+    assert note.body == "您的执法证（15010101）年审日期为 2026年12月10日，请按时参加年审。"
+    assert note.dedupe_key == f"cert-review:{cert.id}:2026-12-10" and note.url == "/#/account"
+    assert run(app, db_session, local(2026, 11, 10, 16))["certificates"] == 0
+    run(app, db_session, local(2026, 11, 25))
+    assert len(review_notes(db_session, cert)) == 1
+    # Reviewed: the next due date is a new event and is reminded in its own time.
+    set_review_due(db_session, "zhangwei", date(2027, 12, 10))
+    run(app, db_session, local(2027, 11, 20))
+    assert sorted(n.dedupe_key for n in review_notes(db_session, cert)) == [
+        f"cert-review:{cert.id}:2026-12-10", f"cert-review:{cert.id}:2027-12-10"]
+
+
+def test_annual_review_far_away_gives_no_reminder(app, demo, db_session):
+    cert = set_review_due(db_session, "zhangwei", date(2027, 3, 1))
+    run(app, db_session, local(2026, 11, 20))
+    assert review_notes(db_session, cert) == []
+
+
+def test_annual_review_already_passed_is_reminded_as_overdue(app, demo, db_session):
+    cert = set_review_due(db_session, "zhangwei", date(2026, 11, 15))
+    run(app, db_session, local(2026, 11, 20))
+    [note] = review_notes(db_session, cert)
+    assert note.title == "执法证逾期未年审"
+    assert note.body == "您的执法证（15010101）年审日期为 2026年11月15日，已逾期，逾期期间不能签发文书。"
+
+
+def test_overdue_review_is_reminded_even_after_the_due_soon_warning(app, demo, db_session):
+    cert = set_review_due(db_session, "zhangwei", date(2026, 11, 15))
+    run(app, db_session, local(2026, 11, 1))
+    run(app, db_session, local(2026, 11, 16))
+    assert [n.title for n in sorted(review_notes(db_session, cert), key=lambda n: n.id)] == [
+        "执法证年审即将到期", "执法证逾期未年审"]
+    run(app, db_session, local(2026, 11, 20))
+    assert len(review_notes(db_session, cert)) == 2
+
+
+def test_no_training_reminder_before_a_training_day_is_due(app, demo, db_session):
+    factories.unit(db_session, "DD01").training_hours_required = 90
+    db_session.commit()
+    zhang = factories.officer(db_session, "zhangwei")  # no hours at all this year
+    run(app, db_session, local(2026, 1, 20))  # by plan ~5 h: too early to call anyone behind
+    assert notes_for(db_session, "training-behind", zhang) == []
+    run(app, db_session, local(2026, 2, 10))  # ~10 h by plan, none done
+    [note] = notes_for(db_session, "training-behind", zhang)
+    assert "已登记培训 0 学时" in note.body and "约 10 学时" in note.body

@@ -143,6 +143,19 @@ def test_410_from_the_push_service_deletes_the_subscription(app, db_session, sub
     assert len(ep.requests) == 1  # nothing more is sent to a dead subscription
 
 
+def test_404_from_the_push_service_deletes_the_subscription(app, db_session, subscribed):
+    ep = subscribed(statuses=[404])
+    remind(db_session)
+    assert run_worker(app, db_session, NOW) == {"sent": 0, "gone": 1, "retry": 0, "failed": 0}
+    assert len(ep.requests) == 1  # the push service really was asked, and answered 404
+    assert db_session.scalar(select(PushSubscription).where(PushSubscription.endpoint == ep.url)) is None
+    delivery = db_session.scalar(select(PushDelivery))
+    assert delivery.status == "gone" and delivery.last_status == 404 and delivery.subscription_id is None
+    remind(db_session, "test:later")
+    run_worker(app, db_session, NOW + timedelta(minutes=1))
+    assert len(ep.requests) == 1  # nothing more is sent to an unknown subscription
+
+
 def test_500_is_retried_with_backoff_then_delivered(app, db_session, subscribed):
     ep = subscribed(statuses=[500])
     note = remind(db_session)
