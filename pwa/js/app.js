@@ -12,6 +12,7 @@ import './views/today.js';
 import './views/scan.js';
 import './views/inspection.js';
 import './views/inbox.js';
+import './views/reviews.js';
 import './views/records.js';
 import './views/account.js';
 

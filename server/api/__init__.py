@@ -3,7 +3,7 @@ from server.api import admin, auth, catalog, inspections, lookup, system
 from server.api import reference
 from server.api import notifications, patrol, push
 from server.api import blobs, evidence
-from server.api import documents, verify
+from server.api import documents, reviews, verify
 from server.api import conflicts, sync
 
 BLUEPRINTS = [
@@ -20,6 +20,7 @@ BLUEPRINTS = [
     blobs.blp,
     evidence.blp,
     documents.blp,
+    reviews.blp,
     verify.blp,
     sync.blp,
     conflicts.blp,

@@ -26,9 +26,15 @@ CASE_TRANSITIONS = TransitionTable(
         ("open", "issue_notice"): "notice_issued",            # 普通程序: art. 44 notice first
         ("escalated", "issue_notice"): "notice_issued",
         ("notice_issued", "record_statement"): "statement_recorded",
+        # 法制审核 (server.domain.legal_review): an ordinary-procedure decision only after the review passed.
+        ("notice_issued", "submit_review"): "review_pending",  # the party waived or let the statement period pass
+        ("statement_recorded", "submit_review"): "review_pending",
+        ("review_returned", "submit_review"): "review_pending",
+        ("review_pending", "approve_review"): "review_approved",
+        ("review_pending", "return_review"): "review_returned",
+        ("review_returned", "issue_notice"): "notice_issued",   # the intended penalty changed: notify again
+        ("review_approved", "decide"): "decided",
         ("open", "decide"): "decided",                        # 简易程序 (told orally, art. 52) / 不予处罚
-        ("notice_issued", "decide"): "decided",
-        ("statement_recorded", "decide"): "decided",
         ("open", "sign_commitment"): "commitment_signed",     # 告知承诺制
         ("open", "order_correction"): "correction_ordered",
         ("commitment_signed", "record_correction"): "corrected",
@@ -39,9 +45,11 @@ CASE_TRANSITIONS = TransitionTable(
         ("decided", "close"): "closed",
     },
     status_labels={"open": "已立案", "notice_issued": "已送达违法行为通知书", "statement_recorded": "已听取陈述申辩",
+                   "review_pending": "待法制审核", "review_approved": "法制审核已通过", "review_returned": "法制审核退回补充",
                    "decided": "已作出决定", "commitment_signed": "已签订告知承诺书", "correction_ordered": "已责令改正",
                    "corrected": "已改正", "escalated": "转普通程序", "closed": "已结案"},
     command_labels={"issue_notice": "送达违法行为通知书", "record_statement": "记录陈述申辩", "decide": "作出决定",
+                    "submit_review": "报送法制审核", "approve_review": "法制审核通过", "return_review": "法制审核退回",
                     "sign_commitment": "签订告知承诺书", "order_correction": "责令改正", "record_correction": "确认已改正",
                     "escalate": "转普通程序", "close": "结案"},
 )

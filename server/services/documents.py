@@ -18,7 +18,7 @@ from server.adapters import render
 from server.adapters.models import (
     CatalogEntry, Document, EnforcementCertificate, Inspection, Officer, Party, Unit, Vehicle,
 )
-from server.domain import eligibility
+from server.domain import eligibility, legal_review
 from server.domain.actor import Actor
 from server.domain.certificates import ensure_may_enforce, ensure_two_officers
 from server.domain.documents import DOC_TYPES, PUBLISHABLE_DOC_TYPES, build_context, ensure_procedure_allows, format_number, local_date_iso
@@ -160,6 +160,11 @@ def issue(uow: UnitOfWork, actor: Actor, args: dict[str, Any], *, mutation_id: s
     html_sha = render.content_sha256(html)
 
     case = cases.find_case(uow, inspection.id)
+    if case is not None and cases.DOC_COMMANDS[args["doc_type"]] == "decide":
+        try:
+            legal_review.ensure_decidable(case.procedure, case.status)
+        except DomainError as exc:
+            raise Rejected(exc.code, exc.message, exc.details) from None
     if case is None:
         from server.adapters.models import Case
 

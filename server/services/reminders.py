@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server.adapters.models import (
-    Case, ClientState, Document, DutyShift, EnforcementCertificate, FollowUp, Officer, ParkedMutation, SyncConflict,
+    CaseReview, ClientState, Document, DutyShift, EnforcementCertificate, FollowUp, Officer, ParkedMutation, SyncConflict,
     TrainingRecord, Unit,
 )
+from server.domain import legal_review as legal_review_rules
 from server.domain import patrol as patrol_rules
 from server.domain.documents import PUBLISHABLE_DOC_TYPES
 from server.domain.timeutil import local_today
@@ -31,7 +32,7 @@ log = logging.getLogger("roadside.reminders")
 
 CERT_WARN_DAYS = 30
 PUBLICATION_WARN_WORKDAYS = 2
-REVIEW_CASE_STATUSES = ("statement_recorded",)  # cases has no review state yet: the step before 决定
+REVIEW_RESULT_DAYS = 7  # a review decided longer ago than this is old news: no reminder for it any more
 TRAINING_BEHIND_RATIO = 0.8  # remind below 80 % of the hours the calendar says should be done by now
 TRAINING_MIN_EXPECTED_HOURS = 8  # before one training day's worth is due (early in the year) nobody is behind
 
@@ -167,12 +168,12 @@ def unsynced(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
 
 
 def reviews(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
-    """Work waiting for legal reviewers, one digest a day: open sync conflicts / contested exemptions, and
-    ordinary-procedure cases whose statement is recorded, i.e. awaiting 法制审核 before the decision."""
+    """Work waiting for legal reviewers, one digest a day: open sync conflicts / contested exemptions, and cases
+    submitted for 法制审核 (``case_reviews`` pending)."""
     conflict_paths = session.scalars(select(Unit.path).join(SyncConflict, SyncConflict.unit_id == Unit.id)
                                      .where(SyncConflict.resolved_at.is_(None))).all()
-    case_paths = session.scalars(select(Unit.path).join(Case, Case.unit_id == Unit.id).where(
-        Case.procedure == "ordinary", Case.status.in_(REVIEW_CASE_STATUSES))).all()
+    case_paths = session.scalars(select(Unit.path).join(CaseReview, CaseReview.unit_id == Unit.id)
+                                 .where(CaseReview.status == "pending")).all()
     if not conflict_paths and not case_paths:
         return
     reviewers = session.execute(select(Officer, Unit.path).join(Unit, Unit.id == Officer.unit_id)
@@ -191,7 +192,25 @@ def reviews(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
                        "本单位及下级单位有" + "、".join(parts) + "。", "/#/inbox", None, None)
 
 
-RULES: list[Rule] = [patrol_quota, followups, publication, certificates, training, unsynced, reviews]
+def review_results(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
+    """The officer who submitted a case hears the review's result: a return names what to fix."""
+    rows = session.execute(select(CaseReview, Officer.unit_id).join(Officer, Officer.id == CaseReview.submitted_by)
+                           .where(CaseReview.status.in_(("approved", "returned")),
+                                  CaseReview.decided_at >= ctx.now - timedelta(days=REVIEW_RESULT_DAYS))).all()
+    for review, unit_id in rows:
+        problems = [label for key, label in legal_review_rules.REVIEW_ITEMS if (review.checks or {}).get(key) == "problem"]
+        if review.status == "approved":
+            title, body = "法制审核已通过", f"案件 {review.case_id} 已通过法制审核，可以依法作出决定。审核意见：{review.opinion}"
+        else:
+            title = "法制审核退回补充"
+            body = (f"案件 {review.case_id} 被退回，存在问题：{'、'.join(problems)}。审核意见：{review.opinion}"
+                    "。请补充修改后重新报送。")
+        yield Reminder(review.submitted_by, unit_id, "review-decided", f"review-decided:{review.id}", title, body,
+                       "/#/reviews?status=all", "case_review", str(review.id))
+
+
+RULES: list[Rule] = [patrol_quota, followups, publication, certificates, training, unsynced, reviews,
+                     review_results]
 
 
 def run(uow: UnitOfWork, cfg: Mapping[str, Any], now: datetime, rules: list[Rule] | None = None) -> dict[str, int]:

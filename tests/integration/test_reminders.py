@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.adapters.models import (
-    Case, Document, DutyShift, EnforcementCertificate, FollowUp, Notification, Officer, PatrolCheckin, PatrolPoint,
+    Case, CaseReview, Document, DutyShift, EnforcementCertificate, FollowUp, Notification, Officer, PatrolCheckin, PatrolPoint,
     TrainingRecord,
 )
 from server.domain.timeutil import SHANGHAI
@@ -142,8 +142,12 @@ def test_legal_reviewers_get_one_digest_a_day_for_conflicts_and_cases_awaiting_r
     insp = factories.inspection(db_session, "DD01", "zhangwei")
     db_session.add(SyncConflict(unit_id=insp.unit_id, kind="field", entity_type="inspection", entity_id=insp.id,
                                 field="facts", base="a", server_value="b", device_value="c"))
-    db_session.add(Case(id=str(uuid.uuid4()), unit_id=insp.unit_id, inspection_id=insp.id, procedure="ordinary",
-                        status="statement_recorded"))
+    case = Case(id=str(uuid.uuid4()), unit_id=insp.unit_id, inspection_id=insp.id, procedure="ordinary",
+                status="review_pending")
+    db_session.add(case)
+    db_session.flush()
+    db_session.add(CaseReview(case_id=case.id, unit_id=insp.unit_id, submitted_by=insp.officer_id,
+                              submitted_at=local(2026, 11, 23, 16), note="", status="pending", opinion="", checks={}))
     db_session.commit()
     assert run(app, db_session, local(2026, 11, 24, 9))["reviews"] == 1
     assert run(app, db_session, local(2026, 11, 24, 15))["reviews"] == 0

@@ -65,7 +65,8 @@ registerView('inbox', {
       list.replaceChildren(...(items.length ? items.map((i) => (i.kind === 'conflict' ? conflictCard(i, canSettle) : rejectedCard(i)))
         : [h('p', { class: 'muted empty' }, '没有需要处理的事项')]));
     };
-    el.append(h('h1', {}, '需要处理'), list);
+    el.append(h('h1', {}, '需要处理'),
+      h('a', { class: 'btn', href: '#/reviews', id: 'open-reviews' }, '法制审核：待审案件与审核结论 →'), list);
     await draw();
     if (isOnline()) refreshInbox().catch(() => {});
     return on('inbox-changed', draw);

@@ -55,3 +55,25 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CaseReview(Base):
+    """法制审核: one submission of a case to the legal-review post and the written opinion it got.
+
+    A returned case is submitted again as a new row, so the file keeps every opinion and what was changed after it.
+    """
+
+    __tablename__ = "case_reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    submitted_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending / approved / returned
+    reviewer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("officers.id"))
+    decided_at: Mapped[Optional[datetime]] = mapped_column()
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    checks: Mapped[dict] = mapped_column(default=dict)  # item (domain.legal_review.ITEM_KEYS) → ok / problem
+    version: Mapped[int] = mapped_column(Integer, default=1)
+

@@ -12,9 +12,10 @@ from marshmallow import Schema, fields, validate
 from server.domain.documents import DOC_TYPES, SIGNER_ROLES
 from server.domain.eligibility import MINOR_EXEMPT, ORDINARY, SIMPLE
 from server.domain.errors import DomainError
-from server.services import cases, documents
+from server.adapters.models import Case
+from server.services import cases, documents, legal_review
 from server.services.mutations import MutationContext, mutation
-from sync import Outcome, Rejected, Status
+from sync import Outcome, Rejected, Status, Waiting
 
 SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="必须是 64 位小写十六进制 SHA-256")
 
@@ -96,8 +97,16 @@ def transition_case(ctx: MutationContext, args: dict) -> Outcome:
             # These are acts of enforcement; they come with their documents (document.issue) instead.
             raise Rejected("transition-needs-document",
                            "该操作须通过签发相应文书完成（document.issue），不能单独变更案件状态")
-        cases.ensure_actor_may_enforce(ctx.uow, ctx.actor, ctx.now)
-        case = cases.transition(ctx.uow, ctx.actor, args["case_id"], args["command"])
+        if args["command"] in ("approve_review", "return_review"):
+            raise Rejected("review-needs-opinion", "法制审核结论须由法制审核人员附书面审核意见提交（POST /api/reviews/<id>/decision）")
+        if args["command"] == "submit_review":  # queued on the phone; the review row is opened here
+            if ctx.uow.session.get(Case, args["case_id"]) is None:  # its notice may still be parked
+                raise Waiting([{"type": "case", "id": args["case_id"]}], "等待案件同步到服务器后自动报送法制审核")
+            review = legal_review.submit_in(ctx.uow, ctx.actor, args["case_id"], str(args["args"].get("note") or ""))
+            case = ctx.uow.session.get(Case, review.case_id)
+        else:
+            cases.ensure_actor_may_enforce(ctx.uow, ctx.actor, ctx.now)
+            case = cases.transition(ctx.uow, ctx.actor, args["case_id"], args["command"])
     except DomainError as exc:
         raise _refuse(exc) from None
     return Outcome(Status.APPLIED, entity_refs=[{"type": "case", "id": case.id, "status": case.status,
