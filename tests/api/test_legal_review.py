@@ -26,9 +26,9 @@ def runner(app, demo, db_session):
     return Runner(app, db_session)
 
 
-def ordinary_case(runner, db_session, *, statement=True) -> str:
+def ordinary_case(runner, db_session, *, statement=True, facts="") -> str:
     """违法行为通知书 served (普通程序), and the party's statement recorded."""
-    insp = make_inspection(db_session)
+    insp = make_inspection(db_session, facts=facts)
     outcome, _ = runner.issue("zhangwei", insp, "violation_notice", "ordinary",
                               fields={"harm": "slight", "corrected_on_spot": False, "first_violation": False})
     assert outcome.status == Status.APPLIED, outcome

@@ -1,7 +1,8 @@
 """360×800 screenshots of the PWA for the README: ``python -m tests.pwa.screenshots`` → docs/img/pwa-*.png.
 
 Drives the real app (temporary SQLite database with the demo data, headless Chromium) through the same steps as
-the browser tests: login, an offline scan, the inspection form, and a conflict in the 需要处理 inbox.
+the browser tests: login, an offline scan, the inspection form, a conflict in the 需要处理 inbox, and the
+法制审核 page.
 """
 from __future__ import annotations
 
@@ -27,6 +28,20 @@ def _token(app, number: str, officer: bool = False) -> str:
         if officer:
             return lookup.find_officer_by_certificate(UnitOfWork(), None, number).qr
         return lookup.find_credential(UnitOfWork(), None, number).qr
+
+
+def _submitted_case(app) -> None:
+    """An ordinary-procedure case of 张伟's with the statement recorded, submitted for 法制审核."""
+    from server.extensions import db
+    from server.services import legal_review
+    from server.services.uow import UnitOfWork
+    from tests.api.test_legal_review import ordinary_case
+    from tests.documents_helpers import Runner, actor_for
+
+    with app.app_context():
+        case_id = ordinary_case(Runner(app, db.session), db.session,
+                                facts="车辆装载砂石遗洒路面约200米，当事人未及时清理，造成路面污染")
+        legal_review.submit(UnitOfWork(db.session), actor_for(db.session, "zhangwei"), case_id, "当事人陈述申辩已记录，报请审核")
 
 
 def main() -> list[Path]:
@@ -89,6 +104,16 @@ def main() -> list[Path]:
             b.goto("/#/inbox")
             b.locator("article.conflict").wait_for()
             shot(b, "sync-inbox")
+
+            _submitted_case(app)
+            reviewer = new().new_page()
+            pwa_login(reviewer, "reviewer")
+            reviewer.goto("/#/reviews")
+            card = reviewer.locator("article.review-pending")
+            card.wait_for()
+            card.locator("fieldset[data-item=facts] input[value=problem]").check()
+            card.locator("textarea[name=opinion]").fill("询问笔录缺当事人签名，请补充后重新报审。")
+            shot(reviewer, "legal-review")
             browser.close()
     return shots
 
