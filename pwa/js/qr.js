@@ -36,6 +36,15 @@ export async function decodeFile(file) {
   try { return await decodeFrame(bitmap); } finally { bitmap.close(); }
 }
 
+/** The signed token in what the camera read: the token itself, or the public verification URL (…/v/<token>)
+ * that an officer's 亮证 screen shows so that a citizen's phone can open it (server/adapters/signing.py). */
+export function tokenFromScan(text) {
+  let value = (text || '').trim();
+  const at = value.lastIndexOf('/v/');
+  if (at >= 0) value = value.slice(at + 3).split(/[?#]/)[0];
+  return value;
+}
+
 export const STATES = {
   valid: { label: '有效', tone: 'ok' },
   expired: { label: '已过期', tone: 'warn' },
@@ -56,7 +65,7 @@ function todayShanghai() {
  * (no cached key yet); revoked/suspended from the cached revocation list; expired by date.
  */
 export async function verifyToken(token, reference) {
-  const parts = (token || '').trim().split('.');
+  const parts = tokenFromScan(token).split('.');
   if (parts.length !== 3 || parts[0] !== 'RS1') {
     return { state: 'invalid', payload: null, reason: '不是本系统签发的证件二维码' };
   }

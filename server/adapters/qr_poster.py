@@ -1,4 +1,4 @@
-"""Printable A4 poster (SVG) for a patrol point: the signed QR plus the point's name, for the wall."""
+"""QR codes as SVG: the printable A4 poster of a patrol point (signed QR + name, for the wall) and the plain code."""
 from __future__ import annotations
 
 import io
@@ -9,13 +9,16 @@ import segno
 WIDTH_MM, HEIGHT_MM = 210, 297  # A4 portrait: browsers print SVG at its declared physical size
 
 
-def poster_svg(token: str, point_name: str, unit_name: str, radius_m: int) -> str:
-    qr = segno.make(token, error="m")
+def qr_svg(text: str) -> str:
+    """The QR alone as SVG: scale 1 + border 4 (the quiet zone the spec requires) and a viewBox only (omitsize),
+    so whoever embeds it gives the size — the poster 150 mm, the phone's 亮证 screen its own width."""
     buf = io.BytesIO()
-    # Scale 1 + border 4 (the quiet zone the spec requires); the outer <svg> scales it to 150 mm.
-    qr.save(buf, kind="svg", scale=1, border=4, xmldecl=False, svgns=True, omitsize=True)
-    # omitsize makes segno emit a viewBox only, so the nested <svg> takes the size given here.
-    inner = buf.getvalue().decode().replace("<svg ", '<svg x="30" y="70" width="150" height="150" ', 1)
+    segno.make(text, error="m").save(buf, kind="svg", scale=1, border=4, xmldecl=False, svgns=True, omitsize=True)
+    return buf.getvalue().decode()
+
+
+def poster_svg(token: str, point_name: str, unit_name: str, radius_m: int) -> str:
+    inner = qr_svg(token).replace("<svg ", '<svg x="30" y="70" width="150" height="150" ', 1)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH_MM}mm" height="{HEIGHT_MM}mm" '
         f'viewBox="0 0 {WIDTH_MM} {HEIGHT_MM}" font-family="WenQuanYi Micro Hei, Noto Sans CJK SC, sans-serif">'

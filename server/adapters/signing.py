@@ -78,3 +78,21 @@ def verify_payload(public_b64: str, token: str) -> dict[str, Any] | None:
         return json.loads(body)
     except (ValueError, InvalidSignature, json.JSONDecodeError):
         return None
+
+
+# A QR shown to the public (亮证执法) carries the token inside a URL, so a citizen's phone camera opens the public
+# verification page; officers' scanners take the token out of it. Plain tokens stay valid everywhere.
+SCAN_PATH = "/v/"
+
+
+def scan_url(base_url: str, token: str) -> str:
+    return base_url.rstrip("/") + SCAN_PATH + token
+
+
+def token_from_scan(text: str) -> str:
+    """The signed token in what a camera read: the token itself, or a verification URL carrying it."""
+    text = (text or "").strip()
+    if SCAN_PATH in text:
+        text = text.rsplit(SCAN_PATH, 1)[1].split("?", 1)[0].split("#", 1)[0]
+    return text
+

@@ -22,6 +22,7 @@ BLUEPRINTS = [
     documents.blp,
     reviews.blp,
     verify.blp,
+    verify.certificates,
     sync.blp,
     conflicts.blp,
 ]

@@ -1,18 +1,19 @@
 """Roadside lookups: scanned QR, credential number, plate, officer certificate, my profile."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from server.adapters import qr_poster, signing
 from server.api.deps import auth_required, current_actor
 from server.api.schemas import StrictSchema
+from server.domain.certificates import STATE_LABELS
 from server.services import lookup
 from server.services.uow import UnitOfWork
 
 blp = Blueprint("lookup", __name__, url_prefix="/api", description="证件核查与查询")
 
-STATE_LABELS = {"valid": "有效", "expired": "已过期", "revoked": "已吊销", "suspended": "已暂停",
-                "not_yet_valid": "未生效", "review_overdue": "逾期未年审", "missing": "无证"}
 
 
 class PartySchema(Schema):
@@ -76,6 +77,17 @@ class OfficerResultSchema(Schema):
     qr = fields.String(allow_none=True)
 
 
+def _scan_url(result) -> str | None:
+    return signing.scan_url(current_app.config["PUBLIC_BASE_URL"], result.qr) if result.qr else None
+
+
+class MeSchema(OfficerResultSchema):
+    """亮证执法: the phone shows ``qr_svg`` (cached, works offline); a citizen's camera opens ``qr_url``."""
+
+    qr_url = fields.Function(_scan_url, allow_none=True)
+    qr_svg = fields.Function(lambda r: qr_poster.qr_svg(_scan_url(r)) if r.qr else None, allow_none=True)
+
+
 class VehicleSchema(Schema):
     id = fields.Integer()
     plate = fields.String()
@@ -108,7 +120,7 @@ class RevocationSchema(Schema):
 
 
 @blp.route("/me")
-@blp.response(200, OfficerResultSchema)
+@blp.response(200, MeSchema)
 @auth_required
 def me():
     """当前登录的执法人员及执法证状态"""

@@ -31,6 +31,10 @@ def validity_state(status: str, valid_from: date, valid_until: date, annual_revi
     return "valid"
 
 
+STATE_LABELS = {"valid": "有效", "expired": "已过期", "revoked": "已吊销", "suspended": "已暂停",
+                "not_yet_valid": "未生效", "review_overdue": "逾期未年审", "missing": "无证"}
+
+
 def certificate_state(cert: CertificateView | None, today: date) -> str:
     """The 执法证's state for the banner, ``missing`` when the officer has none."""
     if cert is None:

@@ -124,12 +124,33 @@ def resolve_scan(uow: UnitOfWork, actor: Actor, qr_text: str) -> dict[str, Any]:
     """Verify a scanned QR online: signature first, then the live status (which may be newer than the code)."""
     with uow:
         key = signing.load_or_create_ed25519(uow.session)
-        payload = signing.verify_payload(signing.public_key_b64(key), qr_text)
+        payload = signing.verify_payload(signing.public_key_b64(key), signing.token_from_scan(qr_text))
         if payload is None:
             raise DomainError("qr-invalid", "二维码无效：签名校验失败，可能是伪造或被篡改的证件", status=422)
     if payload.get("t") == "officer":
         return {"kind": "officer", "result": find_officer_by_certificate(uow, actor, payload["n"])}
     return {"kind": "credential", "result": find_credential(uow, actor, payload["n"], payload.get("k"))}
+
+
+def public_verification(uow: UnitOfWork, scanned: str) -> dict[str, Any]:
+    """What the public page (亮证执法) shows for a scanned code: the live status, never just the signed one — a
+    certificate suspended after its QR was made shows 已暂停. ``qr-invalid`` when the signature does not hold."""
+    with uow:
+        key = signing.load_or_create_ed25519(uow.session)
+        payload = signing.verify_payload(signing.public_key_b64(key), signing.token_from_scan(scanned))
+    if payload is None:
+        raise DomainError("qr-invalid", "二维码无效：签名校验失败，可能是伪造或被篡改的证件", status=422)
+    if payload.get("t") == "officer":
+        found = find_officer_by_certificate(uow, None, payload["n"])
+        cert = found.officer.certificate
+        return {"kind": "enforcement_cert", "state": found.state, "holder": found.officer.full_name,
+                "holder_kind": "officer", "number": cert.number, "unit": found.officer.unit.name,
+                "authority": cert.issuing_authority, "valid_from": cert.valid_from, "valid_until": cert.valid_until}
+    cred = find_credential(uow, None, payload["n"], payload.get("k"))
+    row = cred.credential
+    return {"kind": row.kind, "state": cred.state, "holder": row.holder.name, "holder_kind": row.holder.kind,
+            "number": row.number, "unit": None, "authority": row.issuing_authority,
+            "valid_from": row.valid_from, "valid_until": row.valid_until}
 
 
 def revocation_list(uow: UnitOfWork) -> list[dict[str, Any]]:

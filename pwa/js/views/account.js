@@ -3,7 +3,7 @@
 import { registerView, navigate } from '../router.js';
 import { h, confirmDialog, toast, fmtTime } from '../ui.js';
 import * as session from '../session.js';
-import { referenceAge, refreshReference } from '../reference.js';
+import { referenceAge, refreshReference, me } from '../reference.js';
 import { db, outboxCount } from '../db.js';
 import { status, syncNow } from '../sync-client.js';
 import { on } from '../bus.js';
@@ -49,6 +49,26 @@ async function logout() {
   navigate('login');
 }
 
+const CERT_STATES = { valid: '有效', expired: '已过期', revoked: '已吊销', suspended: '已暂停', not_yet_valid: '未生效',
+  review_overdue: '逾期未年审', missing: '无证' };
+
+/** 亮证执法: my 执法证 as a QR the party can open with any phone camera (public verification page) and a
+ * colleague can scan as second officer. From the cached profile, so it works with no network. */
+function certificateCard(profile) {
+  const cert = profile?.officer?.certificate;
+  if (!cert || !profile.qr_svg) return null;
+  const code = h('div', { class: 'cert-qr', role: 'img', 'aria-label': `执法证 ${cert.number} 的二维码` });
+  code.innerHTML = profile.qr_svg;  // segno's SVG from our own server, cached with the profile
+  return h('section', { class: `card cert-card cert-${profile.state}`, id: 'my-certificate' },
+    h('div', { class: 'card-title' }, '亮证 · 电子执法证'), code,
+    h('dl', {}, h('dt', {}, '姓名'), h('dd', {}, profile.officer.full_name),
+      h('dt', {}, '执法证号'), h('dd', { class: 'cert-number' }, cert.number),
+      h('dt', {}, '状态'), h('dd', { class: 'cert-state' }, CERT_STATES[profile.state] || profile.state),
+      h('dt', {}, '有效期'), h('dd', {}, `${cert.valid_from} 至 ${cert.valid_until}`),
+      h('dt', {}, '发证机关'), h('dd', {}, cert.issuing_authority || '')),
+    h('p', { class: 'hint' }, '请当事人用手机相机扫码核验证件真伪和实时状态；同事可在“扫码”中扫此码作为第二名执法人员。'));
+}
+
 registerView('account', {
   title: '我的', nav: { label: '我的', icon: '☰', order: 90 },
   async render(el) {
@@ -60,7 +80,7 @@ registerView('account', {
         h('p', {}, revokedMessage || st.error), h('p', {}, '未同步的数据仍保留在本机，不会自动清除。可导出后交给管理员。'),
         h('button', { class: 'btn', onclick: exportUnsynced }, '导出未同步数据')));
     }
-    el.append(h('h1', {}, '我的'),
+    el.append(h('h1', {}, '我的'), certificateCard(await me()),
       h('section', { class: 'card' }, h('p', {}, `${account.full_name}（${account.username}）`), h('p', { class: 'muted' }, account.unit_name || ''),
         h('p', { class: 'muted' }, `参考数据更新于：${age ? fmtTime(age) : '从未'}`),
         h('button', { class: 'btn', onclick: () => refreshReference().then(() => navigate('account')).catch((e) => toast(e.message, 'error')) }, '更新参考数据')),
