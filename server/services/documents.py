@@ -128,6 +128,13 @@ def issue(uow: UnitOfWork, actor: Actor, args: dict[str, Any], *, mutation_id: s
     except DomainError as exc:
         raise Rejected(exc.code, exc.message, exc.details) from None
 
+    case = cases.find_case(uow, inspection.id)  # before a number is used: a refusal wastes none
+    if case is not None and cases.DOC_COMMANDS[args["doc_type"]] == "decide":
+        try:
+            legal_review.ensure_decidable(case.procedure, case.status)
+        except DomainError as exc:
+            raise Rejected(exc.code, exc.message, exc.details) from None
+
     year = int(args["number"]["year"])
     seq = int(args["number"]["seq"])
     if year != int(local_date_iso(issued_at.isoformat())[:4]):
@@ -159,12 +166,6 @@ def issue(uow: UnitOfWork, actor: Actor, args: dict[str, Any], *, mutation_id: s
     html = render.render_html(ctx)
     html_sha = render.content_sha256(html)
 
-    case = cases.find_case(uow, inspection.id)
-    if case is not None and cases.DOC_COMMANDS[args["doc_type"]] == "decide":
-        try:
-            legal_review.ensure_decidable(case.procedure, case.status)
-        except DomainError as exc:
-            raise Rejected(exc.code, exc.message, exc.details) from None
     if case is None:
         from server.adapters.models import Case
 

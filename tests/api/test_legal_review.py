@@ -183,3 +183,14 @@ def test_the_submitting_officer_is_told_the_result_once(app, client, login, runn
     assert note.officer_id == factories.officer(db_session, "zhangwei").id and note.title == "法制审核退回补充"
     assert "事实是否清楚、证据是否确实充分" in note.body and "缺少车辆照片" in note.body
     assert db_session.scalar(select(func.count()).select_from(Change).where(Change.entity_type == "case_review")) == 2
+
+
+def test_a_decision_document_on_an_ordinary_case_waits_for_the_review(runner, db_session):
+    insp = make_inspection(db_session)
+    outcome, _ = runner.issue("zhangwei", insp, "violation_notice", "ordinary",
+                              fields={"harm": "none", "corrected_on_spot": True, "first_violation": True})
+    case_id = next(r["id"] for r in outcome.entity_refs if r["type"] == "case")
+    # After the statement the office considers no penalty (不予处罚): still a decision of an ordinary case.
+    refused, _ = runner.issue("zhangwei", insp, "no_penalty_decision", "minor_exempt")
+    assert isinstance(refused, Rejected) and refused.code == "legal-review-required"
+    assert "法制审核" in refused.message and case_status(db_session, case_id) == "notice_issued"
