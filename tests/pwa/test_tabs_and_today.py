@@ -212,7 +212,9 @@ def test_today_lists_my_inspection_the_document_the_correction_deadline_and_patr
     assert docs.locator("li.record").first.inner_text().startswith(f"责令改正违法行为通知书 {number}")
     assert docs.locator("li.record .badge").first.inner_text() == "已同步"
     assert docs.locator("h2").nth(1).inner_text() == "待核查整改 1 项"
-    assert docs.locator("li.record").nth(1).inner_text() == f"{due.isoformat()} 到期（还有 {left} 天）"
+    assert docs.locator("li.record").nth(1).inner_text() == \
+        f"责令改正 {number} · {due.month}月{due.day}日到期（还有 {left} 天）"
+    assert docs.locator("li.record").nth(1).locator("a").get_attribute("href") == "#/followups"
 
     patrol_card = cards.filter(has=page.locator("h2", has_text="巡查签到"))
     assert patrol_card.locator("h2").inner_text() == "巡查签到（今日 1 次）"

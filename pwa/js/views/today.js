@@ -7,6 +7,8 @@ import { myInspections } from '../inspections.js';
 import { me } from '../reference.js';
 import { recordRow } from './records.js';
 
+const FOLLOWUP_KINDS = { commitment: '承诺改正', correction: '责令改正' };
+
 function shanghaiDay(iso) {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(iso ? new Date(iso) : new Date());
 }
@@ -32,14 +34,19 @@ registerSlot('today', {
     const due = (await listRecords('followup')).filter((r) => r.data.status === 'open' && r.data.due_date)
       .sort((a, b) => a.data.due_date.localeCompare(b.data.due_date));
     const daysLeft = (d) => Math.round((Date.parse(d) - Date.parse(today)) / 86400000);
+    const numbers = new Map((await listRecords('document')).map((r) => [r.id, r.data.number]));
+    const cnDate = (d) => { const [, m, day] = d.split('-').map(Number); return `${m}月${day}日`; };
     el.append(h('h2', {}, `今日文书 ${docs.length} 份`),
       docs.length ? h('ul', { class: 'records' }, ...docs.map((r) => h('li', { class: 'record' },
         `${r.data.title || r.data.doc_type} ${r.data.number || ''}`, badge(r.sync)))) : null,
       h('h2', {}, `待核查整改 ${due.length} 项`),
       due.length ? h('ul', { class: 'records' }, ...due.slice(0, 10).map((r) => {
         const left = daysLeft(r.data.due_date);
+        // Which promise is due matters on the road: the kind and the document number, then the date as documents say it.
+        const what = `${FOLLOWUP_KINDS[r.data.kind] || '整改'} ${numbers.get(r.data.document_id) || ''}`.trim();
         return h('li', { class: `record ${left < 0 ? 'error' : left <= 1 ? 'warn' : ''}` },
-          `${r.data.due_date} 到期（${left < 0 ? `已逾期 ${-left} 天` : left === 0 ? '今天到期' : `还有 ${left} 天`}）`);
+          h('a', { href: href('followups') }, `${what} · ${cnDate(r.data.due_date)}到期`
+            + `（${left < 0 ? `已逾期 ${-left} 天` : left === 0 ? '今天到期' : `还有 ${left} 天`}）`));
       })) : h('p', { class: 'muted' }, '没有待核查的整改期限'));
   },
 });
