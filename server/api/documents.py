@@ -86,6 +86,36 @@ class PublicationSchema(StrictSchema):
     url = fields.Url(required=True, schemes={"http", "https"}, validate=validate.Length(max=255))
 
 
+class PublicationRecordSchema(Schema):
+    title = fields.String()
+    number = fields.String()
+    party = fields.String(metadata={"description": "自然人为“姓+某”；单位保留名称"})
+    party_kind = fields.String()
+    credit_code = fields.String(allow_none=True)
+    violation = fields.String()
+    facts = fields.String(metadata={"description": "已隐去身份证号、电话、银行账号、住址、车牌"})
+    basis = fields.List(fields.String())
+    penalty = fields.String()
+    authority = fields.String()
+    decided_on = fields.String()
+
+
+class PublicationTextSchema(Schema):
+    document_id = fields.String()
+    record = fields.Nested(PublicationRecordSchema)
+    text = fields.String(metadata={"description": "可直接粘贴到政务网站的公示文本"})
+    published_at = fields.String(allow_none=True)
+    published_url = fields.String(allow_none=True)
+
+
+@blp.route("/documents/<doc_id>/publication", methods=["GET"])
+@blp.response(200, PublicationTextSchema)
+@auth_required
+def publication_text(doc_id):
+    """处罚决定的公示文本（按法释〔2016〕19号隐去个人信息），以及是否已公示"""
+    return documents.publication_text(UnitOfWork(), current_actor(), doc_id)
+
+
 @blp.route("/documents/<doc_id>/publication", methods=["PUT"])
 @blp.arguments(PublicationSchema)
 @blp.response(200, DocumentSchema)

@@ -58,11 +58,18 @@ def ensure_procedure_allows(procedure: str, doc_type: str, decision: dict[str, A
                 r["text"] for r in decision.get("reasons", []) if r["code"] not in ("first-violation",)),
                 {"reasons": decision.get("reasons", [])})
         if procedure == SIMPLE:
+            for error in decision.get("errors", []):  # a fine outside the statutory range is wrong in any procedure
+                raise DomainError(error["code"], error["text"])
             limit = SIMPLE_LIMIT_FEN.get(party_kind, SIMPLE_LIMIT_FEN["person"])
-            raise DomainError("fine-above-simple-limit",
-                              f"当场处罚仅限对{PARTY_KIND_NAMES.get(party_kind, '公民')}处以{yuan(limit)}以下罚款或者警告"
-                              f"（《中华人民共和国行政处罚法》第五十一条），本案拟罚款{yuan(decision.get('fine_fen') or 0)}，应当适用普通程序",
-                              {"fine_fen": decision.get("fine_fen"), "limit_fen": limit})
+            fine = decision.get("fine_fen") or 0
+            if fine > limit:  # 以下 includes the limit itself: 200 yuan on a person may still be decided on the spot
+                raise DomainError("fine-above-simple-limit",
+                                  f"当场处罚仅限对{PARTY_KIND_NAMES.get(party_kind, '公民')}处以{yuan(limit)}以下罚款或者警告"
+                                  f"（《中华人民共和国行政处罚法》第五十一条），本案拟罚款{yuan(fine)}，应当适用普通程序",
+                                  {"fine_fen": fine, "limit_fen": limit})
+            raise DomainError("simple-procedure-not-allowed", "不能当场处罚，应当适用普通程序：" + "；".join(
+                r["text"] for r in decision.get("reasons", []) if r["code"] not in ("first-violation", "simple-procedure")),
+                {"reasons": decision.get("reasons", [])})
         raise DomainError("procedure-not-allowed", "所选程序不适用于本案", {"allowed": decision.get("allowed", [])})
     if doc_type not in PROCEDURE_DOCS[procedure]:
         raise DomainError("doc-type-not-allowed-for-procedure",

@@ -18,7 +18,7 @@ from server.adapters import render
 from server.adapters.models import (
     CatalogEntry, Document, EnforcementCertificate, Inspection, Officer, Party, Unit, Vehicle,
 )
-from server.domain import eligibility, legal_review
+from server.domain import eligibility, legal_review, publication
 from server.domain.actor import Actor
 from server.domain.certificates import ensure_may_enforce, ensure_two_officers
 from server.domain.documents import DOC_TYPES, PUBLISHABLE_DOC_TYPES, build_context, ensure_procedure_allows, format_number, local_date_iso
@@ -223,19 +223,38 @@ def summary(doc: Document) -> dict[str, Any]:
 
 
 
+PUBLISHING_ROLES = ("leader", "legal_reviewer", "admin")
+
+
+def _publishable(uow: UnitOfWork, actor: Actor, doc_id: str, *, for_update: bool = False) -> Document:
+    actor.require(*PUBLISHING_ROLES)
+    try:
+        doc = get_scoped(uow.session, Document, doc_id, actor, for_update=for_update)
+    except NotFound:
+        raise NotFound("document-not-found", "文书不存在或不在您的管辖范围内") from None
+    if doc.doc_type not in PUBLISHABLE_DOC_TYPES:
+        raise DomainError("document-not-publishable", "只有行政处罚决定书需要公示",
+                          {"doc_type": doc.doc_type, "publishable": list(PUBLISHABLE_DOC_TYPES)})
+    if doc.status != "issued":
+        raise DomainError("document-void", "文书已作废，不能公示；已公示的应在3个工作日内撤回")
+    return doc
+
+
+def publication_text(uow: UnitOfWork, actor: Actor, doc_id: str) -> dict[str, Any]:
+    """事后公示: the masked record of a penalty decision, ready for the government website, and whether and where
+    it was published already. Built from the stored context, i.e. the text as issued."""
+    with uow:
+        doc = _publishable(uow, actor, doc_id)
+        record = publication.publication_record(doc.fields["data"], doc.fields["context"])
+        return {"document_id": doc.id, "record": record, "text": publication.as_text(record),
+                "published_at": doc.published_at.isoformat() if doc.published_at else None,
+                "published_url": doc.published_url}
+
+
 def record_publication(uow: UnitOfWork, actor: Actor, doc_id: str, url: str) -> Document:
     """事后公示: a leader, legal reviewer or admin records where the (masked) decision was published."""
-    actor.require("leader", "legal_reviewer", "admin")
     with uow:
-        try:
-            doc = get_scoped(uow.session, Document, doc_id, actor, for_update=True)
-        except NotFound:
-            raise NotFound("document-not-found", "文书不存在或不在您的管辖范围内") from None
-        if doc.doc_type not in PUBLISHABLE_DOC_TYPES:
-            raise DomainError("document-not-publishable", "只有行政处罚决定书需要公示",
-                              {"doc_type": doc.doc_type, "publishable": list(PUBLISHABLE_DOC_TYPES)})
-        if doc.status != "issued":
-            raise DomainError("document-void", "文书已作废，不能公示；已公示的应在3个工作日内撤回")
+        doc = _publishable(uow, actor, doc_id, for_update=True)
         doc.published_at = doc.published_at or utcnow()
         doc.published_url = url
         uow.record(actor, "document.publish", "document", doc.id,

@@ -60,3 +60,16 @@ def test_on_the_spot_limit_depends_on_who_the_party_is():
     assert err.value.code == "fine-above-simple-limit" and err.value.details["limit_fen"] == 20000
     company = _decide("DLYS-68-2-YANGSA", party_kind="organisation", harm="slight")
     ensure_procedure_allows("simple", "on_spot_decision", company, "organisation")
+
+
+def test_an_on_the_spot_refusal_names_the_real_reason_not_the_limit():
+    below_range = _decide("DLYS-68-2-YANGSA", party_kind="person", harm="slight", proposed_fine_fen=20000)
+    with pytest.raises(DomainError) as err:  # 200 yuan is within art. 51, but below this item's 1000-yuan minimum
+        ensure_procedure_allows("simple", "on_spot_decision", below_range, "person")
+    assert err.value.code == "fine-outside-statutory-range" and "法定幅度" in err.value.message
+    out_of_band = _decide("GL-69-TUOXING", first_violation=False, harm="slight", corrected_on_spot=True,
+                          proposed_fine_fen=20000)
+    with pytest.raises(DomainError) as err:  # within the limit, but outside the discretion band for a repeat
+        ensure_procedure_allows("simple", "on_spot_decision", out_of_band, "person")
+    assert err.value.code == "simple-procedure-not-allowed" and "裁量等级" in err.value.message
+    assert "200元以下" not in err.value.message
