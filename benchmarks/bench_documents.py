@@ -27,6 +27,7 @@ SAMPLES = {
     "correction_notice": ("GLF-79-BIAOZHI", {"harm": "none", "corrected_on_spot": False}),
     "commitment_letter": ("GL-69-TUOXING", {"harm": "none", "corrected_on_spot": True}),
     "no_penalty_decision": ("GL-69-TUOXING", {"harm": "none", "corrected_on_spot": True}),
+    "penalty_decision": ("GLF-76-4-TIELUN", {"harm": "serious", "corrected_on_spot": True}),
 }
 
 

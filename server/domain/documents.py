@@ -21,12 +21,13 @@ DOC_TYPES: dict[str, tuple[str, str]] = {
     "correction_notice": ("责令改正违法行为通知书", "责改"),
     "commitment_letter": ("交通运输轻微违法行为免予处罚告知承诺书", "承诺"),
     "no_penalty_decision": ("不予行政处罚决定书", "不罚"),
+    "penalty_decision": ("行政处罚决定书", "罚决"),  # 普通程序 (art. 59), only after 法制审核 (domain.legal_review)
 }
 # Which documents each procedure may produce.
 PROCEDURE_DOCS: dict[str, set[str]] = {
     MINOR_EXEMPT: {"on_site_record", "commitment_letter", "no_penalty_decision", "correction_notice"},
     SIMPLE: {"on_site_record", "on_spot_decision", "correction_notice"},
-    ORDINARY: {"on_site_record", "violation_notice", "correction_notice"},
+    ORDINARY: {"on_site_record", "violation_notice", "correction_notice", "penalty_decision"},
 }
 SIGNER_ROLES = ("party", "officer", "second_officer", "witness")
 PARTY_KIND_NAMES = {"person": "公民", "organisation": "法人或者其他组织"}
@@ -174,15 +175,27 @@ def build_context(data: dict[str, Any]) -> dict[str, Any]:
             ctx["rights"].append(f"根据《中华人民共和国行政处罚法》第六十三条、第六十四条，你（单位）有权要求听证。"
                                  f"如要求听证，应当在收到本通知书后五个工作日内（{date_cn(deadlines['hearing']['due'])}前）提出；逾期视为放弃。")
         ctx["intended"] = f"本机关拟对你（单位）作出如下行政处罚：{penalty}。"
-    elif doc_type == "on_spot_decision":
-        ctx["rights"].append("执法人员已当场告知你（单位）拟作出行政处罚的事实、理由、依据及依法享有的陈述、申辩权利，并听取了陈述和申辩。")
+    elif doc_type in ("on_spot_decision", "penalty_decision"):
+        if doc_type == "on_spot_decision":
+            ctx["rights"].append("执法人员已当场告知你（单位）拟作出行政处罚的事实、理由、依据及依法享有的陈述、申辩权利，并听取了陈述和申辩。")
+        else:  # art. 44/45, 62: told before deciding, the statement heard; the review passed (server guard)
+            ctx["rights"].append("本机关在作出本决定前，已依法告知你（单位）拟作出行政处罚的事实、理由、依据及依法享有的陈述、申辩、听证权利。")
+            ctx["rights"].append(f"你（单位）的陈述、申辩意见：{ctx['statement'].rstrip('。')}。本机关已对陈述、申辩意见进行复核。"
+                                 if ctx["statement"]
+                                 else "你（单位）在规定期限内未提出陈述、申辩意见，也未要求听证。")
+            ctx["rights"].append("本案已经本机关法制审核。")
         if not decision.get("warning"):
             ctx["payment"] = (f"请于收到本决定书之日起十五日内（{date_cn(deadlines['payment']['due'])}前）到指定银行或者通过电子支付系统缴纳罚款。"
                               "逾期不缴纳罚款的，每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款的数额（《中华人民共和国行政处罚法》第六十七条、第七十二条）。")
-        # 行政复议法 (2023) art. 23: on-the-spot penalties go to 复议 first; never the old "60日/6个月" choice.
-        ctx["remedy"] = (f"如不服本决定，应当自收到本决定书之日起六十日内向{body}申请行政复议；对行政复议决定不服的，"
-                         "可以自收到行政复议决定书之日起十五日内依法向人民法院提起行政诉讼（《中华人民共和国行政复议法》第二十三条第一款第（一）项）。"
-                         "行政复议期间，本决定不停止执行。")
+        if doc_type == "on_spot_decision":
+            # 行政复议法 (2023) art. 23: on-the-spot penalties go to 复议 first; never the old "60日/6个月" choice.
+            ctx["remedy"] = (f"如不服本决定，应当自收到本决定书之日起六十日内向{body}申请行政复议；对行政复议决定不服的，"
+                             "可以自收到行政复议决定书之日起十五日内依法向人民法院提起行政诉讼（《中华人民共和国行政复议法》第二十三条第一款第（一）项）。"
+                             "行政复议期间，本决定不停止执行。")
+        else:
+            ctx["remedy"] = (f"如不服本决定，可以自收到本决定书之日起六十日内向{body}申请行政复议，"
+                             "或者自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。"
+                             "行政复议或者行政诉讼期间，本决定不停止执行（《中华人民共和国行政处罚法》第七十三条）。")
     elif doc_type == "no_penalty_decision":
         ctx["remedy"] = (f"如不服本决定，可以自收到本决定书之日起六十日内向{body}申请行政复议，"
                          "或者自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。")

@@ -57,6 +57,7 @@ CASE_TRANSITIONS.check()
 
 # Which transition issuing a document performs (None: the document does not move the case).
 DOC_COMMANDS = {"violation_notice": "issue_notice", "on_spot_decision": "decide", "no_penalty_decision": "decide",
+                "penalty_decision": "decide",
                 "commitment_letter": "sign_commitment", "correction_notice": "order_correction", "on_site_record": None}
 
 

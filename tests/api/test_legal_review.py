@@ -194,3 +194,33 @@ def test_a_decision_document_on_an_ordinary_case_waits_for_the_review(runner, db
     refused, _ = runner.issue("zhangwei", insp, "no_penalty_decision", "minor_exempt")
     assert isinstance(refused, Rejected) and refused.code == "legal-review-required"
     assert "法制审核" in refused.message and case_status(db_session, case_id) == "notice_issued"
+
+
+def test_after_approval_the_penalty_decision_is_issued_and_says_what_art_59_requires(client, login, runner, db_session):
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    insp = make_inspection(db_session, code="GLF-76-4-TIELUN", facts="当事人驾驶履带式挖掘机在G6京藏高速K520+300处擅自上路行驶。")
+    ordinary = {"harm": "serious", "corrected_on_spot": True, "first_violation": True}
+    notice, _ = runner.issue("zhangwei", insp, "violation_notice", "ordinary", fields=ordinary)
+    case_id = next(r["id"] for r in notice.entity_refs if r["type"] == "case")
+    early, _ = runner.issue("zhangwei", insp, "penalty_decision", "ordinary", fields=ordinary)
+    assert isinstance(early, Rejected) and early.code == "legal-review-required"
+
+    review = client.post(f"/api/cases/{case_id}/reviews", json={}, headers=login("zhangwei")).get_json()
+    assert decide(client, login("reviewer"), review, result="approved", opinion=OPINION, checks=ALL_OK).status_code == 200
+    decision, args = runner.issue("zhangwei", insp, "penalty_decision", "ordinary",
+                                  fields={**ordinary, "statement": "当事人称不知道履带车不能上路。"})
+    assert decision.status == Status.APPLIED, decision
+    assert case_status(db_session, case_id) == "decided"
+
+    pdf = client.get(f"/api/documents/{args['id']}/pdf", headers=login("zhangwei"))
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages))
+    for phrase in ("行政处罚决定书", "《中华人民共和国公路法》第七十六条", "当事人称不知道履带车不能上路。本机关已对陈述、申辩意见进行复核",
+                   "本案已经本机关法制审核", "十五日内", "六十日内向呼和浩特市人民政府申请行政复议，或者自收到本决定书之日起六个月内",
+                   "第七十三条", "15010101", "15010102"):
+        assert phrase in text, phrase
+    published = client.get(f"/api/documents/{args['id']}/publication", headers=login("reviewer"))
+    assert published.status_code == 200 and published.get_json()["record"]["party"] == "刘某"

@@ -25,7 +25,9 @@ def _samples() -> list[dict]:
     refused = sample_data("commitment_letter")
     refused["signatures"] = [{"role": "party", "refused": True, "witness": "王某", "note": "全程录像"}]
     refused["facts"] = "  当事人称“不知道”，车辆篷布破损 <已拍照>  "
-    return out + [org, refused]
+    heard = sample_data("penalty_decision")
+    heard["statement"] = "车辆已于当日整改完毕，请求从轻处罚。"  # the party's statement, as recorded (trailing 。 kept once)
+    return out + [org, refused, heard]
 
 
 def test_python_context_of_every_document_renders():

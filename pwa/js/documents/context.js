@@ -10,11 +10,12 @@ export const DOC_TYPES = {
   correction_notice: ['责令改正违法行为通知书', '责改'],
   commitment_letter: ['交通运输轻微违法行为免予处罚告知承诺书', '承诺'],
   no_penalty_decision: ['不予行政处罚决定书', '不罚'],
+  penalty_decision: ['行政处罚决定书', '罚决'],
 };
 export const PROCEDURE_DOCS = {
   minor_exempt: ['on_site_record', 'commitment_letter', 'no_penalty_decision', 'correction_notice'],
   simple: ['on_site_record', 'on_spot_decision', 'correction_notice'],
-  ordinary: ['on_site_record', 'violation_notice', 'correction_notice'],
+  ordinary: ['on_site_record', 'violation_notice', 'correction_notice', 'penalty_decision'],
 };
 const SIGNER_NAMES = { party: '当事人', officer: '执法人员', second_officer: '执法人员', witness: '见证人' };
 
@@ -105,15 +106,27 @@ export function buildContext(data) {
         + `如要求听证，应当在收到本通知书后五个工作日内（${dateCn(deadlines.hearing.due)}前）提出；逾期视为放弃。`);
     }
     ctx.intended = `本机关拟对你（单位）作出如下行政处罚：${penalty}。`;
-  } else if (docType === 'on_spot_decision') {
-    ctx.rights.push('执法人员已当场告知你（单位）拟作出行政处罚的事实、理由、依据及依法享有的陈述、申辩权利，并听取了陈述和申辩。');
+  } else if (docType === 'on_spot_decision' || docType === 'penalty_decision') {
+    if (docType === 'on_spot_decision') {
+      ctx.rights.push('执法人员已当场告知你（单位）拟作出行政处罚的事实、理由、依据及依法享有的陈述、申辩权利，并听取了陈述和申辩。');
+    } else {
+      ctx.rights.push('本机关在作出本决定前，已依法告知你（单位）拟作出行政处罚的事实、理由、依据及依法享有的陈述、申辩、听证权利。');
+      ctx.rights.push(ctx.statement
+        ? `你（单位）的陈述、申辩意见：${ctx.statement.replace(/。+$/, '')}。本机关已对陈述、申辩意见进行复核。`
+        : '你（单位）在规定期限内未提出陈述、申辩意见，也未要求听证。');
+      ctx.rights.push('本案已经本机关法制审核。');
+    }
     if (!decision.warning) {
       ctx.payment = `请于收到本决定书之日起十五日内（${dateCn(deadlines.payment.due)}前）到指定银行或者通过电子支付系统缴纳罚款。`
         + '逾期不缴纳罚款的，每日按罚款数额的百分之三加处罚款，加处罚款的数额不超过罚款的数额（《中华人民共和国行政处罚法》第六十七条、第七十二条）。';
     }
-    ctx.remedy = `如不服本决定，应当自收到本决定书之日起六十日内向${body}申请行政复议；对行政复议决定不服的，`
-      + '可以自收到行政复议决定书之日起十五日内依法向人民法院提起行政诉讼（《中华人民共和国行政复议法》第二十三条第一款第（一）项）。'
-      + '行政复议期间，本决定不停止执行。';
+    ctx.remedy = docType === 'on_spot_decision'
+      ? `如不服本决定，应当自收到本决定书之日起六十日内向${body}申请行政复议；对行政复议决定不服的，`
+        + '可以自收到行政复议决定书之日起十五日内依法向人民法院提起行政诉讼（《中华人民共和国行政复议法》第二十三条第一款第（一）项）。'
+        + '行政复议期间，本决定不停止执行。'
+      : `如不服本决定，可以自收到本决定书之日起六十日内向${body}申请行政复议，`
+        + '或者自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。'
+        + '行政复议或者行政诉讼期间，本决定不停止执行（《中华人民共和国行政处罚法》第七十三条）。';
   } else if (docType === 'no_penalty_decision') {
     ctx.remedy = `如不服本决定，可以自收到本决定书之日起六十日内向${body}申请行政复议，`
       + '或者自收到本决定书之日起六个月内依法向人民法院提起行政诉讼。';

@@ -18,7 +18,7 @@ const LOW_WATER = 3;   // lease a new block when fewer numbers than this are lef
 const BLOCK_SIZE = 20;
 // Which procedure a document belongs to (the rest follow the eligibility outcome).
 export const DOC_PROCEDURE = { commitment_letter: 'minor_exempt', no_penalty_decision: 'minor_exempt',
-  on_spot_decision: 'simple', violation_notice: 'ordinary' };
+  on_spot_decision: 'simple', violation_notice: 'ordinary', penalty_decision: 'ordinary' };
 
 export async function bundle() {
   const row = await db().get('reference', BUNDLE);
