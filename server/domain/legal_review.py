@@ -46,6 +46,14 @@ def ensure_decidable(procedure: str, status: str) -> None:
                           {"status": status})
 
 
+def ensure_decision_allowed(deciding: bool, procedure: str, case_procedure: str | None, case_status: str | None) -> None:
+    """The check a document makes (ported to ``pwa/js/domain/legal_review.js``; shared vectors in
+    ``tests/vectors/legal_review.json``): a deciding document for an inspection without a case would open one at
+    ``open``, so an ordinary-procedure decision with no case is refused as well."""
+    if deciding:
+        ensure_decidable(case_procedure or procedure, case_status or "open")
+
+
 def ensure_reviewer_is_not_handling(reviewer_id: int, handling_officer_ids: set[int]) -> None:
     """审核与办案分离: an officer who handled the case cannot review it."""
     if reviewer_id in handling_officer_ids:

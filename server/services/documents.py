@@ -129,11 +129,11 @@ def issue(uow: UnitOfWork, actor: Actor, args: dict[str, Any], *, mutation_id: s
         raise Rejected(exc.code, exc.message, exc.details) from None
 
     case = cases.find_case(uow, inspection.id)  # before a number is used: a refusal wastes none
-    if case is not None and cases.DOC_COMMANDS[args["doc_type"]] == "decide":
-        try:
-            legal_review.ensure_decidable(case.procedure, case.status)
-        except DomainError as exc:
-            raise Rejected(exc.code, exc.message, exc.details) from None
+    try:
+        legal_review.ensure_decision_allowed(cases.DOC_COMMANDS[args["doc_type"]] == "decide", procedure,
+                                             case.procedure if case else None, case.status if case else None)
+    except DomainError as exc:
+        raise Rejected(exc.code, exc.message, exc.details) from None
 
     year = int(args["number"]["year"])
     seq = int(args["number"]["seq"])

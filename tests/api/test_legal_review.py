@@ -204,6 +204,8 @@ def test_after_approval_the_penalty_decision_is_issued_and_says_what_art_59_requ
 
     insp = make_inspection(db_session, code="GLF-76-4-TIELUN", facts="当事人驾驶履带式挖掘机在G6京藏高速K520+300处擅自上路行驶。")
     ordinary = {"harm": "serious", "corrected_on_spot": True, "first_violation": True}
+    skipped, _ = runner.issue("zhangwei", insp, "penalty_decision", "ordinary", fields=ordinary)
+    assert isinstance(skipped, Rejected) and skipped.code == "legal-review-required"  # no notice, no review: no decision
     notice, _ = runner.issue("zhangwei", insp, "violation_notice", "ordinary", fields=ordinary)
     case_id = next(r["id"] for r in notice.entity_refs if r["type"] == "case")
     early, _ = runner.issue("zhangwei", insp, "penalty_decision", "ordinary", fields=ordinary)

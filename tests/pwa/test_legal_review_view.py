@@ -47,3 +47,28 @@ def test_reviewer_returns_a_case_and_the_officer_reads_the_opinion(live_server, 
     text = result.inner_text()
     assert "存在问题：事实是否清楚、证据是否确实充分" in text and "询问笔录缺当事人签名" in text
     assert officer.locator("button[name=approve]").count() == 0  # officers read, reviewers decide
+
+
+def test_the_phone_will_not_issue_a_penalty_decision_before_the_review(new_context, live_server):
+    from tests.pwa.conftest import HOHHOT, pwa_unlock, wait_for_worker
+    from tests.pwa.test_documents_offline import CREATE_INSPECTION, READY, _wait_until
+
+    ctx = new_context(geolocation=HOHHOT)
+    page = ctx.new_page()
+    pwa_login(page, "zhangwei")
+    wait_for_worker(page)
+    _wait_until(page, READY)
+    ctx.set_offline(True)
+    page.reload()
+    pwa_unlock(page, "zhangwei")
+    inspection_id = page.evaluate(CREATE_INSPECTION)
+    page.goto(f"/#/document-issue?inspection={inspection_id}")
+    page.wait_for_selector("form.document-form .verdict [data-outcome]")
+    page.locator("select[name=harm]").select_option("serious")
+    page.locator("select[name=doc-type]").select_option("penalty_decision")
+    page.wait_for_selector(".verdict .refusal")
+    assert "须经法制审核通过后方可作出决定" in page.locator(".verdict .refusal").inner_text()
+    assert page.locator("button[name=issue]").is_disabled()
+    page.locator("select[name=doc-type]").select_option("violation_notice")  # the step that comes first is open
+    page.wait_for_function("!document.querySelector('.verdict .refusal')")
+    assert not page.locator("button[name=issue]").is_disabled()

@@ -1,6 +1,11 @@
 """法制审核 rules without IO: what needs review, what a written opinion must hold, and the case table's gate."""
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from server.domain import legal_review as rules
@@ -59,3 +64,26 @@ def test_an_opinion_must_cover_every_item_and_agree_with_its_result(result, opin
 def test_a_consistent_opinion_passes():
     rules.validate_opinion("approved", "事实清楚，程序合法", ALL_OK)
     rules.validate_opinion("returned", "证据不足，请补充", {**ALL_OK, "facts": "problem"})
+
+
+VECTORS = json.loads((Path(__file__).resolve().parents[1] / "vectors/legal_review.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", VECTORS["cases"], ids=[c["name"] for c in VECTORS["cases"]])
+def test_the_decision_gate_on_the_shared_vectors(case):
+    args = (case["deciding"], case["procedure"], case["case_procedure"], case["case_status"])
+    if case["blocked"]:
+        with pytest.raises(DomainError) as refused:
+            rules.ensure_decision_allowed(*args)
+        assert refused.value.code == "legal-review-required"
+    else:
+        rules.ensure_decision_allowed(*args)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_phone_gate_passes_the_same_vectors():
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(["node", "--test", str(root / "tests/js/legal_review.test.mjs")], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"# pass {len(VECTORS['cases'])}" in proc.stdout

@@ -128,12 +128,14 @@ registerView('document-issue', {
       try {
         const { decision } = await store.prepareData(rec.id, form());
         const procedure = store.DOC_PROCEDURE[docType.value] || decision.outcome;
-        const ok = decision.allowed.includes(procedure);
+        const caseRec = (await listRecords('case')).find((c) => c.data.inspection_id === rec.id) || null;
+        const gate = store.reviewGate(docType.value, procedure, caseRec);
+        const ok = decision.allowed.includes(procedure) && !gate;
         issueBtn.disabled = !ok;
         verdict.replaceChildren(...[
           h('p', { class: ok ? 'ok' : 'warn', dataset: { outcome: decision.outcome } },
             `适用：${PROCEDURE_NAMES[decision.outcome]}${decision.fine_fen ? `，罚款${yuan(decision.fine_fen)}` : ''}`),
-          ok ? null : h('p', { class: 'error refusal' }, store.refusal(procedure, decision)),
+          ok ? null : h('p', { class: 'error refusal' }, gate || store.refusal(procedure, decision)),
           h('ul', { class: 'reasons' }, ...decision.reasons.map((r) => h('li', { dataset: { code: r.code } }, r.text)))]
           .filter(Boolean));
       } catch (e) {

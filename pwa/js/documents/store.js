@@ -9,6 +9,7 @@ import { currentOfficer, isUnlocked } from '../session.js';
 import { decide } from '../domain/eligibility.js';
 import { WorkCalendar } from '../domain/workdays.js';
 import { DOC_TYPES, buildContext, formatNumber, localDateIso } from './context.js';
+import { reviewGate as gate } from '../domain/legal_review.js';
 import { loadNunjucks, environment, renderHtml, contentSha256 } from './render.js';
 
 registerStore('doc_blocks', { keyPath: 'key' }, [['doc_type', 'doc_type']]);
@@ -156,6 +157,16 @@ export async function issue(inspectionId, form, signature) {
     },
   });
   return id;
+}
+
+// Documents that decide the case (server/services/cases.py DOC_COMMANDS → "decide").
+const DECIDING = new Set(['on_spot_decision', 'no_penalty_decision', 'penalty_decision']);
+
+/** Why this document cannot be issued yet for review reasons, or null. ``caseRecord``: the inspection's case as
+ * last pulled (null when the phone has none). */
+export function reviewGate(docType, procedure, caseRecord) {
+  const refused = gate(DECIDING.has(docType), procedure, caseRecord?.data.procedure, caseRecord?.data.status);
+  return refused && `${refused}（审核通过的结果联网同步到本机后即可签发）`;
 }
 
 export function refusal(procedure, decision) {
