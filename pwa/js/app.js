@@ -13,6 +13,7 @@ import './views/scan.js';
 import './views/inspection.js';
 import './views/inbox.js';
 import './views/reviews.js';
+import './views/statistics.js';
 import './views/records.js';
 import './views/account.js';
 

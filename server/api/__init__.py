@@ -5,6 +5,7 @@ from server.api import notifications, patrol, push
 from server.api import blobs, evidence
 from server.api import documents, reviews, verify
 from server.api import conflicts, sync
+from server.api import statistics
 
 BLUEPRINTS = [
     system.blp,
@@ -25,4 +26,5 @@ BLUEPRINTS = [
     verify.certificates,
     sync.blp,
     conflicts.blp,
+    statistics.blp,
 ]

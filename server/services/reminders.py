@@ -209,8 +209,27 @@ def review_results(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
                        "/#/reviews?status=all", "case_review", str(review.id))
 
 
+ANNUAL_REPORT_FROM_DAY = 10  # of January: three weeks before the 31 January deadline (seed 002)
+
+
+def annual_report(session: Session, ctx: RuleContext) -> Iterable[Reminder]:
+    """The previous year's statistics report is due by 31 January: admins and leaders of top-level units are
+    reminded once, in January, with the figures one tap away."""
+    if ctx.today.month != 1 or ctx.today.day < ANNUAL_REPORT_FROM_DAY:
+        return
+    year = ctx.today.year - 1
+    rows = session.execute(select(Officer).join(Unit, Unit.id == Officer.unit_id)
+                           .where(Officer.active.is_(True), Unit.parent_id.is_(None))).scalars().all()
+    for officer in rows:
+        if not {"admin", "leader"} & set(officer.roles or []):
+            continue
+        yield Reminder(officer.id, officer.unit_id, "annual-report", f"annual-report:{officer.id}:{year}",
+                       f"{year}年度执法统计报告", f"{year}年度执法统计报告应于{ctx.today.year}年1月31日前报送，"
+                       "统计表可在执法终端“执法统计”中查看和下载。", f"/#/statistics?year={year}", None, None)
+
+
 RULES: list[Rule] = [patrol_quota, followups, publication, certificates, training, unsynced, reviews,
-                     review_results]
+                     review_results, annual_report]
 
 
 def run(uow: UnitOfWork, cfg: Mapping[str, Any], now: datetime, rules: list[Rule] | None = None) -> dict[str, int]:

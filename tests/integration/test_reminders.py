@@ -285,3 +285,15 @@ def test_no_training_reminder_before_a_training_day_is_due(app, demo, db_session
     run(app, db_session, local(2026, 2, 10))  # ~10 h by plan, none done
     [note] = notes_for(db_session, "training-behind", zhang)
     assert "已登记培训 0 学时" in note.body and "约 10 学时" in note.body
+
+
+def test_the_annual_statistics_report_is_reminded_once_in_january_to_the_detachment(app, demo, db_session):
+    assert run(app, db_session, local(2027, 1, 9))["annual_report"] == 0  # too early
+    assert run(app, db_session, local(2027, 1, 12))["annual_report"] >= 1
+    assert run(app, db_session, local(2027, 1, 20))["annual_report"] == 0  # once per year and person
+    got = {n.officer_id: n for n in notes(db_session, "annual-report")}
+    admin, leader = factories.officer(db_session, "admin"), factories.officer(db_session, "leader")
+    assert set(got) == {admin.id, leader.id}  # 支队 admin and leader; not the brigade's leader or officers
+    assert got[admin.id].title == "2026年度执法统计报告" and "2027年1月31日前" in got[admin.id].body
+    assert got[admin.id].url == "/#/statistics?year=2026"
+    assert run(app, db_session, local(2027, 2, 12))["annual_report"] == 0

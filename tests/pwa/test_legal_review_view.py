@@ -72,3 +72,4 @@ def test_the_phone_will_not_issue_a_penalty_decision_before_the_review(new_conte
     page.locator("select[name=doc-type]").select_option("violation_notice")  # the step that comes first is open
     page.wait_for_function("!document.querySelector('.verdict .refusal')")
     assert not page.locator("button[name=issue]").is_disabled()
+

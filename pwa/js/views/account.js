@@ -80,7 +80,10 @@ registerView('account', {
         h('p', {}, revokedMessage || st.error), h('p', {}, '未同步的数据仍保留在本机，不会自动清除。可导出后交给管理员。'),
         h('button', { class: 'btn', onclick: exportUnsynced }, '导出未同步数据')));
     }
-    el.append(h('h1', {}, '我的'), certificateCard(await me()),
+    const profile = await me();
+    const office = (profile?.officer.roles || []).some((r) => ['leader', 'legal_reviewer', 'admin'].includes(r));
+    el.append(h('h1', {}, '我的'), certificateCard(profile),
+      office ? h('a', { class: 'btn btn-big', href: '#/statistics', id: 'open-statistics' }, '执法统计（年度报表）') : null,
       h('section', { class: 'card' }, h('p', {}, `${account.full_name}（${account.username}）`), h('p', { class: 'muted' }, account.unit_name || ''),
         h('p', { class: 'muted' }, `参考数据更新于：${age ? fmtTime(age) : '从未'}`),
         h('button', { class: 'btn', onclick: () => refreshReference().then(() => navigate('account')).catch((e) => toast(e.message, 'error')) }, '更新参考数据')),
