@@ -120,13 +120,19 @@ def search_vehicles(uow: UnitOfWork, actor: Actor, plate: str, limit: int = 20) 
         return out
 
 
-def resolve_scan(uow: UnitOfWork, actor: Actor, qr_text: str) -> dict[str, Any]:
-    """Verify a scanned QR online: signature first, then the live status (which may be newer than the code)."""
+def _verified_payload(uow: UnitOfWork, scanned: str) -> dict[str, Any]:
+    """The signed payload of what a camera read (a token or a verification URL), or ``qr-invalid``."""
     with uow:
         key = signing.load_or_create_ed25519(uow.session)
-        payload = signing.verify_payload(signing.public_key_b64(key), signing.token_from_scan(qr_text))
-        if payload is None:
-            raise DomainError("qr-invalid", "二维码无效：签名校验失败，可能是伪造或被篡改的证件", status=422)
+        payload = signing.verify_payload(signing.public_key_b64(key), signing.token_from_scan(scanned))
+    if payload is None:
+        raise DomainError("qr-invalid", "二维码无效：签名校验失败，可能是伪造或被篡改的证件", status=422)
+    return payload
+
+
+def resolve_scan(uow: UnitOfWork, actor: Actor, qr_text: str) -> dict[str, Any]:
+    """Verify a scanned QR online: signature first, then the live status (which may be newer than the code)."""
+    payload = _verified_payload(uow, qr_text)
     if payload.get("t") == "officer":
         return {"kind": "officer", "result": find_officer_by_certificate(uow, actor, payload["n"])}
     return {"kind": "credential", "result": find_credential(uow, actor, payload["n"], payload.get("k"))}
@@ -135,11 +141,7 @@ def resolve_scan(uow: UnitOfWork, actor: Actor, qr_text: str) -> dict[str, Any]:
 def public_verification(uow: UnitOfWork, scanned: str) -> dict[str, Any]:
     """What the public page (亮证执法) shows for a scanned code: the live status, never just the signed one — a
     certificate suspended after its QR was made shows 已暂停. ``qr-invalid`` when the signature does not hold."""
-    with uow:
-        key = signing.load_or_create_ed25519(uow.session)
-        payload = signing.verify_payload(signing.public_key_b64(key), signing.token_from_scan(scanned))
-    if payload is None:
-        raise DomainError("qr-invalid", "二维码无效：签名校验失败，可能是伪造或被篡改的证件", status=422)
+    payload = _verified_payload(uow, scanned)
     if payload.get("t") == "officer":
         found = find_officer_by_certificate(uow, None, payload["n"])
         cert = found.officer.certificate
