@@ -10,6 +10,7 @@ import { isUnlocked } from '../session.js';
 import { PROCEDURE_NAMES, yuan } from '../domain/eligibility.js';
 import { DOC_TYPES } from './context.js';
 import * as store from './store.js';
+import { publicationCard } from './publication.js';
 
 document.head.append(h('link', { rel: 'stylesheet', href: '/js/documents/documents.css' }));
 
@@ -46,7 +47,7 @@ registerView('document', {
       // Opened from a reminder about a document of this unit issued on another phone.
       try {
         const d = await request(`/api/documents/${encodeURIComponent(params.id)}`);
-        rec = { id: d.id, sync: 'synced', data: { title: d.title, number: d.number, html: d.html } };
+        rec = { id: d.id, sync: 'synced', data: { title: d.title, number: d.number, html: d.html, doc_type: d.doc_type } };
       } catch (e) {
         el.append(h('p', { class: 'error' }, '本机没有这份文书，联网后可查看'));
         return undefined;
@@ -65,7 +66,8 @@ registerView('document', {
       const now = (await getRecord('document', params.id)) || rec;
       state.replaceChildren(badge(now.sync), now.message ? ` ${now.message}` : '');
     };
-    el.append(h('h1', {}, rec.data.title), state, h('p', { class: 'doc-number' }, rec.data.number), paper);
+    el.append(h('h1', {}, rec.data.title), state, h('p', { class: 'doc-number' }, rec.data.number),
+      await publicationCard(rec.id, rec.data.doc_type), paper);
     await drawState();
     return on('records-changed', drawState);
   },
