@@ -5,7 +5,7 @@ from server.api import notifications, patrol, push
 from server.api import blobs, evidence
 from server.api import documents, reviews, verify
 from server.api import conflicts, sync
-from server.api import statistics
+from server.api import evaluations, statistics
 
 BLUEPRINTS = [
     system.blp,
@@ -27,4 +27,5 @@ BLUEPRINTS = [
     sync.blp,
     conflicts.blp,
     statistics.blp,
+    evaluations.blp,
 ]

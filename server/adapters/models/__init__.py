@@ -8,7 +8,9 @@ from server.adapters.models.org import (  # noqa: F401
 )
 from server.adapters.models.registry import Credential, Party, Vehicle  # noqa: F401
 from server.adapters.models.catalog import CatalogEntry  # noqa: F401
-from server.adapters.models.cases import Case, CaseReview, Inspection  # noqa: F401
+from server.adapters.models.cases import (  # noqa: F401
+    Case, CaseEvaluation, CaseEvaluationItem, CaseReview, Inspection,
+)
 from server.adapters.models.journal import AuditEntry, AuditHead, Change  # noqa: F401
 from server.adapters.models.evidence import (  # noqa: F401
     Blob, BlobUpload, Evidence, EvidenceAccess, GpsFix,

@@ -1,10 +1,10 @@
 """Roadside inspections (现场检查) and the enforcement cases (案件) they may open."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Optional
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.adapters.models.base import Base, utcnow
@@ -77,3 +77,34 @@ class CaseReview(Base):
     checks: Mapped[dict] = mapped_column(default=dict)  # item (domain.legal_review.ITEM_KEYS) → ok / problem
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+
+
+class CaseEvaluation(Base):
+    """案卷评查: one draw of closed cases of a period in the drawing reviewer's subtree (seed kept: redrawable)."""
+
+    __tablename__ = "case_evaluations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    ratio_permille: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    population: Mapped[list] = mapped_column(default=list)  # the sorted case ids the sample was drawn from
+    note: Mapped[str] = mapped_column(Text, default="")
+    drawn_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    drawn_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseEvaluationItem(Base):
+    """One sampled case and the reviewer's grade and findings."""
+
+    __tablename__ = "case_evaluation_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("case_evaluations.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    grade: Mapped[Optional[str]] = mapped_column(String(16))  # excellent / pass / fail (domain.case_evaluation)
+    findings: Mapped[str] = mapped_column(Text, default="")
+    evaluated_by: Mapped[Optional[int]] = mapped_column(ForeignKey("officers.id"))
+    evaluated_at: Mapped[Optional[datetime]] = mapped_column()
+    version: Mapped[int] = mapped_column(Integer, default=1)
