@@ -86,8 +86,8 @@ def list_reviews(uow: UnitOfWork, actor: Actor, *, status: str = "pending", case
         if case_id:
             stmt = stmt.where(CaseReview.case_id == case_id)
         rows = uow.session.execute(stmt.order_by(CaseReview.submitted_at, CaseReview.id).limit(limit)).all()
-        names = dict(uow.session.execute(select(Officer.id, Officer.full_name).where(Officer.id.in_(
-            {r.submitted_by for r, _, _ in rows} | {r.reviewer_id for r, _, _ in rows if r.reviewer_id}))).all())
+        people = {r.submitted_by for r, _, _ in rows} | {r.reviewer_id for r, _, _ in rows if r.reviewer_id}
+        names = dict(uow.session.execute(select(Officer.id, Officer.full_name).where(Officer.id.in_(sorted(people)))).all())
         out = []
         for review, case, inspection in rows:
             item = payload(review)
