@@ -28,7 +28,6 @@ registerView('outbox', {
         h('p', {}, `待上传 ${entries.length} 条 · 状态：${{ idle: '空闲', syncing: '同步中', offline: '离线', error: '出错，稍后重试', revoked: '设备已注销' }[st.state] || st.state}`),
         st.error ? h('p', { class: 'warn' }, st.error) : null,
         st.last_sync ? h('p', { class: 'muted' }, `上次同步：${fmtTime(st.last_sync)}`) : null,
-        h('button', { class: 'btn btn-primary', onclick: () => syncNow() }, '立即同步'),
         h('h2', {}, '待上传'),
         h('ol', { class: 'queue' }, ...entries.map((e) => h('li', {}, `${NAMES[e.name] || e.name} · ${fmtTime(e.created_at_device)}`))),
         h('h2', {}, '照片'),
@@ -37,7 +36,8 @@ registerView('outbox', {
         h('h2', {}, '本机记录'),
         h('ul', { class: 'records' }, ...records.map(recordRow)));
     };
-    el.append(h('h1', {}, '同步状态'), body);
+    // The button stays put while the list redraws on every sync event, so a tap is never lost to a redraw.
+    el.append(h('h1', {}, '同步状态'), h('button', { class: 'btn btn-primary', name: 'sync-now', onclick: () => syncNow() }, '立即同步'), body);
     await draw();
     const offs = [on('sync-status', draw), on('records-changed', draw), on('outbox-changed', draw)];
     return () => offs.forEach((off) => off());
