@@ -62,6 +62,11 @@ def demo_cmd(host: str, port: int, serve: bool) -> None:
     app = current_app._get_current_object()
     upgrade(app.config["SQLALCHEMY_DATABASE_URI"])
     demo.load(UnitOfWork())
+    from server import demo_history
+    from server.extensions import db
+
+    if demo_history.load(db.session, app.config):
+        click.echo("已载入演示业务：张伟今天上午的三起检查（承诺书、当场处罚、待法制审核的普通程序案件）")
     click.echo(demo.summary())
     click.echo(f"数据库：{app.config['SQLALCHEMY_DATABASE_URI']}\n媒体目录：{app.config['MEDIA_DIR']}")
     if serve:

@@ -53,8 +53,11 @@ def test_demo_command_serves_api_with_demo_data_on_sqlite(tmp_path):
         me = _call(f"{base}/api/me", token=token)
         assert me["officer"]["certificate"]["number"] == "15010101"
         assert (tmp_path / "instance" / "roadside.sqlite3").exists()
+        reviewer = _call(f"{base}/api/auth/login", {"username": "reviewer", "password": "roadside-demo-2026",
+                                                     "device_id": "dev-newcomer-2"})["access_token"]
+        assert len(_call(f"{base}/api/reviews", token=reviewer)) == 1  # the morning's ordinary case awaits review
     finally:
         proc.terminate()
         out, _ = proc.communicate(timeout=10)
     assert "roadside-demo-2026" in out, "demo passwords must be printed at start"
-    assert "zhangwei" in out
+    assert "zhangwei" in out and "已载入演示业务" in out

@@ -93,11 +93,15 @@ def test_server_killed_mid_batch_then_retry_applies_everything_exactly_once(data
         assert {r["status"] for r in reply["results"]} == {"applied"}
         ids = [m["args"]["id"] for m in batch]
         with engine.connect() as conn:
-            stored = conn.execute(sa.text("SELECT count(*) FROM inspections")).scalar_one()
+            # (the demo's own morning of work is in the database too: count only this client's records)
+            mine = sa.bindparam("ids", expanding=True)
+            stored = conn.execute(sa.text("SELECT count(*) FROM inspections WHERE id IN :ids").bindparams(mine),
+                                  {"ids": ids}).scalar_one()
             results = conn.execute(sa.text(
                 "SELECT count(*), count(DISTINCT mutation_id) FROM mutation_results WHERE client_id = 'c-killed'")).one()
             changes = conn.execute(sa.text(
-                "SELECT entity_id, count(*) FROM changes WHERE entity_type = 'inspection' GROUP BY entity_id")).all()
+                "SELECT entity_id, count(*) FROM changes WHERE entity_type = 'inspection' AND entity_id IN :ids "
+                "GROUP BY entity_id").bindparams(mine), {"ids": ids}).all()
             last_seq = conn.execute(sa.text("SELECT last_seq FROM sync_clients WHERE client_id = 'c-killed'")).scalar_one()
         assert stored == BATCH and tuple(results) == (BATCH, BATCH) and last_seq == BATCH
         assert sorted(e for e, _ in changes) == sorted(ids) and {n for _, n in changes} == {1}
