@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from server.adapters import render
 from server.api.deps import auth_required, current_actor
 from server.api.schemas import StrictSchema
-from server.domain.documents import DOC_TYPES
+from server.domain.documents import DOC_TYPES, PUBLISHABLE_DOC_TYPES
 from server.domain.timeutil import local_today
 from server.services import calendar, cases, catalog, documents, followups
 from server.services.uow import UnitOfWork
@@ -66,7 +66,8 @@ def templates():
     """离线签发文书所需的一切：模板（Jinja/nunjucks）、固定文字、违法行为目录（含条文）、工作日历"""
     year = local_today().year
     return {"templates": render.template_sources(), "texts": documents.document_texts(),
-            "doc_types": {k: {"title": v[0], "abbr": v[1]} for k, v in DOC_TYPES.items()},
+            "doc_types": {k: {"title": v[0], "abbr": v[1], "decides": cases.DOC_COMMANDS[k] == "decide",
+                              "publishable": k in PUBLISHABLE_DOC_TYPES} for k, v in DOC_TYPES.items()},
             "transitions": [[s, c, t] for (s, c), t in cases.CASE_TRANSITIONS.edges.items()],
             "catalog": [documents.catalog_dict(e) for e in catalog.list_current(UnitOfWork())],
             "calendar": calendar.export(UnitOfWork(), year - 1, year + 1)}

@@ -10,10 +10,11 @@ from sqlalchemy import select
 
 from server.adapters.models import Case, CaseEvaluation, CaseEvaluationItem, Inspection
 from server.domain import case_evaluation as rules
-from server.domain import legal_review
+from server.domain import legal_review as legal_review_rules
 from server.domain.actor import Actor
 from server.domain.errors import DomainError, NotFound, PreconditionFailed
 from server.domain.timeutil import SHANGHAI, utcnow
+from server.services import legal_review
 from server.services.scope import get_scoped, scoped
 from server.services.uow import UnitOfWork
 
@@ -74,13 +75,17 @@ def draw(uow: UnitOfWork, actor: Actor, first: date, last: date, ratio: float, n
         return out
 
 
-def _items_of(uow: UnitOfWork, evaluation_id: int) -> list[dict[str, Any]]:
+def _items_of(uow: UnitOfWork, evaluation_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The items of several evaluations in one query, by evaluation id."""
     rows = uow.session.execute(select(CaseEvaluationItem, Case, Inspection)
                                .join(Case, Case.id == CaseEvaluationItem.case_id)
                                .outerjoin(Inspection, Inspection.id == Case.inspection_id)
-                               .where(CaseEvaluationItem.evaluation_id == evaluation_id)
+                               .where(CaseEvaluationItem.evaluation_id.in_(evaluation_ids))
                                .order_by(CaseEvaluationItem.case_id)).all()
-    return [item_payload(item, case, inspection) for item, case, inspection in rows]
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in evaluation_ids}
+    for item, case, inspection in rows:
+        out[item.evaluation_id].append(item_payload(item, case, inspection))
+    return out
 
 
 def _evaluation(uow: UnitOfWork, actor: Actor, evaluation_id: int) -> CaseEvaluation:
@@ -93,7 +98,7 @@ def _evaluation(uow: UnitOfWork, actor: Actor, evaluation_id: int) -> CaseEvalua
 def get(uow: UnitOfWork, actor: Actor, evaluation_id: int) -> dict[str, Any]:
     actor.require(*DRAWING_ROLES, "leader")
     with uow:
-        return evaluation_payload(_evaluation(uow, actor, evaluation_id), _items_of(uow, evaluation_id))
+        return evaluation_payload(_evaluation(uow, actor, evaluation_id), _items_of(uow, [evaluation_id])[evaluation_id])
 
 
 def list_evaluations(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:
@@ -101,7 +106,8 @@ def list_evaluations(uow: UnitOfWork, actor: Actor) -> list[dict[str, Any]]:
     with uow:
         rows = uow.session.scalars(scoped(select(CaseEvaluation), CaseEvaluation, actor)
                                    .order_by(CaseEvaluation.drawn_at.desc())).all()
-        return [evaluation_payload(r, _items_of(uow, r.id)) for r in rows]
+        items = _items_of(uow, [r.id for r in rows])
+        return [evaluation_payload(r, items[r.id]) for r in rows]
 
 
 def grade(uow: UnitOfWork, actor: Actor, evaluation_id: int, item_id: int, grade_key: str, findings: str,
@@ -117,9 +123,8 @@ def grade(uow: UnitOfWork, actor: Actor, evaluation_id: int, item_id: int, grade
         if expected_version is not None and expected_version != item.version:
             raise PreconditionFailed(details={"current_version": item.version})
         case = get_scoped(uow.session, Case, item.case_id, actor)
+        legal_review_rules.ensure_reviewer_is_not_handling(actor.officer_id, legal_review.handling_officers(uow, case))
         inspection = uow.session.get(Inspection, case.inspection_id)
-        handling = {i for i in (inspection.officer_id, inspection.second_officer_id) if i} if inspection else set()
-        legal_review.ensure_reviewer_is_not_handling(actor.officer_id, handling)
         item.grade, item.findings = grade_key, findings.strip()
         item.evaluated_by, item.evaluated_at, item.version = actor.officer_id, utcnow(), item.version + 1
         uow.session.flush()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from server.adapters.models import Case, CaseReview, Inspection, Officer
 from server.domain import legal_review as rules
 from server.domain.actor import Actor
-from server.domain.errors import DomainError, NotFound, PreconditionFailed
+from server.domain.errors import DomainError, PreconditionFailed
 from server.domain.timeutil import utcnow
 from server.services import cases
 from server.services.scope import get_scoped, scoped
@@ -34,7 +34,8 @@ def payload(row: CaseReview) -> dict[str, Any]:
             "version": row.version}
 
 
-def _handling_officers(uow: UnitOfWork, case: Case) -> set[int]:
+def handling_officers(uow: UnitOfWork, case: Case) -> set[int]:
+    """The two officers of the case's inspection: who may not review or evaluate it (审核与办案分离)."""
     inspection = uow.session.get(Inspection, case.inspection_id)
     return {i for i in (inspection.officer_id, inspection.second_officer_id) if i} if inspection else set()
 
@@ -52,7 +53,7 @@ def submit_in(uow: UnitOfWork, actor: Actor, case_id: str, note: str) -> CaseRev
     case = get_scoped(uow.session, Case, case_id, actor, for_update=True)
     if not rules.review_required(case.procedure):
         raise DomainError("review-not-required", "简易程序和免罚案件无需报送法制审核", {"procedure": case.procedure})
-    if actor.officer_id not in _handling_officers(uow, case) and not actor.has("leader"):
+    if actor.officer_id not in handling_officers(uow, case) and not actor.has("leader"):
         raise DomainError("review-submit-not-handling", "只有本案承办执法人员或带班领导可以报送法制审核", status=403)
     cases.ensure_actor_may_enforce(uow, actor, utcnow())
     _move(uow, actor, case, "submit_review")
@@ -113,7 +114,7 @@ def decide(uow: UnitOfWork, actor: Actor, review_id: int, result: str, opinion: 
             raise DomainError("review-already-decided", f"该审核已有结论（{rules.RESULTS[row.status]}），不能重复审核",
                               {"status": row.status}, status=409)
         case = get_scoped(uow.session, Case, row.case_id, actor, for_update=True)
-        rules.ensure_reviewer_is_not_handling(actor.officer_id, _handling_officers(uow, case) | {row.submitted_by})
+        rules.ensure_reviewer_is_not_handling(actor.officer_id, handling_officers(uow, case) | {row.submitted_by})
         rules.validate_opinion(result, opinion, checks)
         _move(uow, actor, case, "approve_review" if result == "approved" else "return_review")
         row.status, row.opinion, row.checks = result, opinion.strip(), dict(checks)
@@ -125,9 +126,3 @@ def decide(uow: UnitOfWork, actor: Actor, review_id: int, result: str, opinion: 
         uow.commit()
         return out
 
-
-def get_review(uow: UnitOfWork, actor: Actor, review_id: int) -> CaseReview:
-    try:
-        return get_scoped(uow.session, CaseReview, review_id, actor)
-    except NotFound:
-        raise NotFound("review-not-found", "审核记录不存在或不在您的管辖范围内") from None

@@ -15,13 +15,14 @@ from sqlalchemy import func, select
 from server.adapters.models import Case, CaseReview, Document, FollowUp, Inspection, Unit
 from server.domain.actor import Actor
 from server.domain.documents import DOC_TYPES, PUBLISHABLE_DOC_TYPES
+from server.domain.eligibility import MINOR_EXEMPT, ORDINARY, SIMPLE
 from server.domain.errors import DomainError
 from server.domain.timeutil import SHANGHAI
 from server.services.scope import visible_unit_ids
 from server.services.uow import UnitOfWork
 
 READING_ROLES = ("leader", "legal_reviewer", "admin")
-PROCEDURES = ("minor_exempt", "simple", "ordinary")
+PROCEDURES = (MINOR_EXEMPT, SIMPLE, ORDINARY)
 # Column key → zh-CN header, in report order (the CSV keeps this order).
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("unit_code", "单位代码"), ("unit_name", "单位"), ("inspections", "现场检查（次）"),

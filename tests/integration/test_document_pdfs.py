@@ -94,6 +94,10 @@ def test_templates_bundle_for_offline_rendering(client, login):
     data = client.get("/api/documents/templates", headers=login("zhangwei")).get_json()
     assert {"_layout.html", "commitment_letter.html"} <= set(data["templates"])
     assert data["doc_types"]["commitment_letter"]["abbr"] == "承诺"
+    # the phone's review gate and publication card read these instead of keeping lists of their own
+    assert {k for k, v in data["doc_types"].items() if v["decides"]} == {"on_spot_decision", "no_penalty_decision",
+                                                                          "penalty_decision"}
+    assert {k for k, v in data["doc_types"].items() if v["publishable"]} == {"on_spot_decision", "penalty_decision"}
     assert ["commitment_signed", "escalate", "escalated"] in data["transitions"]
     entry = next(e for e in data["catalog"] if e["code"] == "GL-69-TUOXING")
     assert entry["version"] == 1 and "第六十九条" in entry["penalty_article"]

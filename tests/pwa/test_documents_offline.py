@@ -43,6 +43,21 @@ def _wait_until(page, script, timeout_s=30):
     raise AssertionError(f"page never became ready: {script}")
 
 
+def offline_ready_to_issue(new_context, username="zhangwei", reload=True):
+    """A phone of ``username`` with templates, catalog, calendar and number blocks cached, then cut off (and, with
+    ``reload``, the shell reloaded from the service worker and unlocked with the PIN)."""
+    ctx = new_context(geolocation=HOHHOT)
+    page = ctx.new_page()
+    pwa_login(page, username)
+    wait_for_worker(page)
+    _wait_until(page, READY)
+    ctx.set_offline(True)
+    if reload:
+        page.reload()
+        pwa_unlock(page, username)
+    return ctx, page
+
+
 def _sign(page):
     page.locator("canvas.signature").scroll_into_view_if_needed()
     box = page.locator("canvas.signature").bounding_box()
@@ -55,15 +70,7 @@ def _sign(page):
 
 
 def test_commitment_letter_issued_offline_has_the_same_number_and_text_on_the_server(new_context, live_server):
-    ctx = new_context(geolocation=HOHHOT)
-    page = ctx.new_page()
-    pwa_login(page, "zhangwei")
-    wait_for_worker(page)
-    _wait_until(page, READY)  # templates, catalog, calendar and number blocks cached before going offline
-
-    ctx.set_offline(True)
-    page.reload()
-    pwa_unlock(page, "zhangwei")
+    ctx, page = offline_ready_to_issue(new_context)
     inspection_id = page.evaluate(CREATE_INSPECTION)
 
     page.goto(f"/#/document-issue?inspection={inspection_id}")
@@ -115,12 +122,7 @@ def test_commitment_letter_issued_offline_has_the_same_number_and_text_on_the_se
 
 
 def test_correction_notice_with_refusal_to_sign_then_not_corrected_escalates(new_context, live_server):
-    ctx = new_context(geolocation=HOHHOT)
-    page = ctx.new_page()
-    pwa_login(page, "zhangwei")
-    wait_for_worker(page)
-    _wait_until(page, READY)
-    ctx.set_offline(True)
+    ctx, page = offline_ready_to_issue(new_context, reload=False)
     inspection_id = page.evaluate(CREATE_INSPECTION.replace("GL-69-TUOXING", "GLF-79-BIAOZHI"))
 
     page.goto(f"/#/document-issue?inspection={inspection_id}")

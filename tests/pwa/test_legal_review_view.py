@@ -50,17 +50,9 @@ def test_reviewer_returns_a_case_and_the_officer_reads_the_opinion(live_server, 
 
 
 def test_the_phone_will_not_issue_a_penalty_decision_before_the_review(new_context, live_server):
-    from tests.pwa.conftest import HOHHOT, pwa_unlock, wait_for_worker
-    from tests.pwa.test_documents_offline import CREATE_INSPECTION, READY, _wait_until
+    from tests.pwa.test_documents_offline import CREATE_INSPECTION, offline_ready_to_issue
 
-    ctx = new_context(geolocation=HOHHOT)
-    page = ctx.new_page()
-    pwa_login(page, "zhangwei")
-    wait_for_worker(page)
-    _wait_until(page, READY)
-    ctx.set_offline(True)
-    page.reload()
-    pwa_unlock(page, "zhangwei")
+    _, page = offline_ready_to_issue(new_context)
     inspection_id = page.evaluate(CREATE_INSPECTION)
     page.goto(f"/#/document-issue?inspection={inspection_id}")
     page.wait_for_selector("form.document-form .verdict [data-outcome]")

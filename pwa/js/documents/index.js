@@ -131,7 +131,7 @@ registerView('document-issue', {
         const { decision } = await store.prepareData(rec.id, form());
         const procedure = store.DOC_PROCEDURE[docType.value] || decision.outcome;
         const caseRec = (await listRecords('case')).find((c) => c.data.inspection_id === rec.id) || null;
-        const gate = store.reviewGate(docType.value, procedure, caseRec);
+        const gate = store.reviewGate((await store.bundle())?.doc_types, docType.value, procedure, caseRec);
         const ok = decision.allowed.includes(procedure) && !gate;
         issueBtn.disabled = !ok;
         verdict.replaceChildren(...[

@@ -4,13 +4,14 @@
 import { h, toast, fmtTime, field } from '../ui.js';
 import { request, isOnline } from '../api.js';
 import { me } from '../reference.js';
+import { bundle } from './store.js';
 
-const PUBLISHABLE = new Set(['on_spot_decision', 'penalty_decision']);
 const ROLES = ['leader', 'legal_reviewer', 'admin'];
 
 export async function publicationCard(docId, docType) {
-  const profile = await me();
-  if (!PUBLISHABLE.has(docType) || !(profile?.officer.roles || []).some((r) => ROLES.includes(r))) return null;
+  const [profile, docs] = [await me(), await bundle()];
+  const publishable = Boolean(docs?.doc_types?.[docType]?.publishable);  // the server's table, cached with the bundle
+  if (!publishable || !(profile?.officer.roles || []).some((r) => ROLES.includes(r))) return null;
   const card = h('section', { class: 'card publication', id: 'publication' }, h('div', { class: 'card-title' }, '事后公示'));
   if (!isOnline()) { card.append(h('p', { class: 'muted' }, '联网后可查看公示文本并登记公示')); return card; }
   const draw = async () => {

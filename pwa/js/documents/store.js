@@ -159,13 +159,11 @@ export async function issue(inspectionId, form, signature) {
   return id;
 }
 
-// Documents that decide the case (server/services/cases.py DOC_COMMANDS → "decide").
-const DECIDING = new Set(['on_spot_decision', 'no_penalty_decision', 'penalty_decision']);
-
-/** Why this document cannot be issued yet for review reasons, or null. ``caseRecord``: the inspection's case as
- * last pulled (null when the phone has none). */
-export function reviewGate(docType, procedure, caseRecord) {
-  const refused = gate(DECIDING.has(docType), procedure, caseRecord?.data.procedure, caseRecord?.data.status);
+/** Why this document cannot be issued yet for review reasons, or null. ``docTypes`` is the bundle's table (which
+ * documents decide the case comes from the server); ``caseRecord`` the inspection's case as last pulled (or null). */
+export function reviewGate(docTypes, docType, procedure, caseRecord) {
+  const decides = Boolean(docTypes?.[docType]?.decides);
+  const refused = gate(decides, procedure, caseRecord?.data.procedure, caseRecord?.data.status);
   return refused && `${refused}（审核通过的结果联网同步到本机后即可签发）`;
 }
 

@@ -49,9 +49,6 @@ async function logout() {
   navigate('login');
 }
 
-const CERT_STATES = { valid: '有效', expired: '已过期', revoked: '已吊销', suspended: '已暂停', not_yet_valid: '未生效',
-  review_overdue: '逾期未年审', missing: '无证' };
-
 /** 亮证执法: my 执法证 as a QR the party can open with any phone camera (public verification page) and a
  * colleague can scan as second officer. From the cached profile, so it works with no network. */
 function certificateCard(profile) {
@@ -63,7 +60,7 @@ function certificateCard(profile) {
     h('div', { class: 'card-title' }, '亮证 · 电子执法证'), code,
     h('dl', {}, h('dt', {}, '姓名'), h('dd', {}, profile.officer.full_name),
       h('dt', {}, '执法证号'), h('dd', { class: 'cert-number' }, cert.number),
-      h('dt', {}, '状态'), h('dd', { class: 'cert-state' }, CERT_STATES[profile.state] || profile.state),
+      h('dt', {}, '状态'), h('dd', { class: 'cert-state' }, profile.state_label || profile.state),
       h('dt', {}, '有效期'), h('dd', {}, `${cert.valid_from} 至 ${cert.valid_until}`),
       h('dt', {}, '发证机关'), h('dd', {}, cert.issuing_authority || '')),
     h('p', { class: 'hint' }, '请当事人用手机相机扫码核验证件真伪和实时状态；同事可在“扫码”中扫此码作为第二名执法人员。'));
