@@ -98,3 +98,38 @@ def test_limits_come_from_config():
     limits = gps.Limits.from_config({"GPS_WARN_ACCURACY_M": 20, "GPS_MAX_ACCURACY_M": 40, "GPS_MAX_SPEED_KMH": 90})
     assert (limits.warn_accuracy_m, limits.max_accuracy_m, limits.max_speed_kmh) == (20, 40, 90)
     assert gps.assess(fix(*HOHHOT, accuracy=30), limits=limits) == ["gps-accuracy-warn"]
+
+
+# --- the haversine fast path must decide exactly as the geodesic does ------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+latitudes = st.floats(min_value=15.0, max_value=55.0)  # China and well beyond it
+longitudes = st.floats(min_value=70.0, max_value=140.0)
+
+
+@settings(max_examples=400, deadline=None)
+@given(lat=latitudes, lon=longitudes, bearing=st.floats(0, 360), metres=st.floats(1, 400_000),
+       slack=st.floats(-0.02, 0.02))
+def test_farther_than_agrees_with_the_geodesic_also_next_to_the_threshold(lat, lon, bearing, metres, slack):
+    point = geodesic(meters=metres).destination((lat, lon), bearing=bearing)
+    limit = metres * (1 + slack)  # thresholds within ±2 % of the true distance, where the sphere cannot decide
+    exact = gps.distance_m(lat, lon, point.latitude, point.longitude) > limit
+    assert gps.farther_than(lat, lon, point.latitude, point.longitude, limit) is exact
+
+
+@settings(max_examples=300, deadline=None)
+@given(lat=latitudes, lon=longitudes, bearing=st.floats(0, 360), metres=st.floats(0, 50_000),
+       seconds=st.integers(0, 3600), acc1=st.floats(1, 200), acc2=st.floats(1, 200), max_kmh=st.floats(20, 400))
+def test_faster_than_is_speed_kmh_compared(lat, lon, bearing, metres, seconds, acc1, acc2, max_kmh):
+    point = geodesic(meters=metres).destination((lat, lon), bearing=bearing)
+    a = gps.Fix(lat, lon, acc1, "gps", T0, T0)
+    b = gps.Fix(point.latitude, point.longitude, acc2, "gps", T0 + timedelta(seconds=seconds), T0)
+    speed = gps.speed_kmh(a, b)
+    if abs(speed - max_kmh) > 1e-6 * max_kmh:  # the two formulas round differently on the exact boundary only
+        assert gps.faster_than(a, b, max_kmh) is (speed > max_kmh)
+
+
+def test_the_sphere_is_within_its_stated_error_of_the_geodesic():
+    for a, b in ((HOHHOT, BAOTOU), (HOHHOT, BEIJING), ((18.25, 109.5), (53.5, 122.3))):
+        exact, rough = gps.distance_m(*a, *b), gps.sphere_distance_m(*a, *b)
+        assert abs(rough - exact) / exact < 0.0056
