@@ -9,6 +9,7 @@ Both run on SQLite files in WAL mode with synchronous=NORMAL (what a single-box 
 """
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import statistics
 import tempfile
@@ -157,7 +158,7 @@ def _time_handlers(restore: bool = False) -> list[float]:
             finally:
                 spent[0] += time.perf_counter() - t0
 
-        handlers[name] = mutations.Registered(name, timed, reg.schema)
+        handlers[name] = dataclasses.replace(reg, handler=timed)
     return spent
 
 

@@ -23,6 +23,7 @@ from sync.results import Outcome, Rejected, Status, Waiting
 from sync.waiting import keys_of
 
 Apply = Callable[[SyncTx, str, Mutation, dict], Outcome]
+Prepare = Callable[[SyncTx, list[Mutation]], None]
 
 INTERNAL_MESSAGE = "服务器处理此记录时出错（追踪号 {trace}），已转交管理员，其余记录继续同步"
 
@@ -34,6 +35,9 @@ class Policy:
     new_trace_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12]
     max_retry_rounds: int = 8
     group_size: int = 100  # mutations per transaction: bounds lock hold time and what a crash makes re-send
+    # Runs once per group, inside its transaction, before the first handler: loads (and locks) what the
+    # group's mutations refer to in one go, so that handlers do not each query for their own rows.
+    prepare: Prepare = lambda tx, group: None
 
 
 @dataclass
@@ -109,6 +113,7 @@ def _run_group(store: SyncStore, client_id: str, group: list[Mutation], apply: A
         locked = tx.lock_client(client_id)
         step = _Step(last_seq=locked)
         recorded = tx.recorded_among([m.id for m in group if m.seq > locked])
+        policy.prepare(tx, [m for m in group if m.seq > locked and m.id not in recorded])
         for index, m in enumerate(group):
             verdict = log.classify(m.seq, step.last_seq)
             if verdict is Verdict.REPLAY:

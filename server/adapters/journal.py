@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
-from server.adapters import audit_chain
+from server.adapters import audit_chain, write_behind
 from server.adapters.models import Change
 
 _KEY = "roadside.journal"
@@ -62,6 +62,7 @@ def pending_audits(session: Session) -> list[audit_chain.Pending]:
 
 def _write(session: Session) -> None:
     # Only ever at the outermost commit: written inside a savepoint, earlier entries would roll back with it.
+    write_behind.write(session)  # the rows the entries describe go first (their constraints fail here)
     journal = session.info.get(_KEY)
     if not journal:
         return

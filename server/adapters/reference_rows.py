@@ -7,7 +7,7 @@ as for any ORM object), so nothing stale outlives the transaction.
 """
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Callable, Hashable, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -25,6 +25,14 @@ def get(session: Session, model: type[T], ident: Any) -> T | None:
         if row is not None:
             pinned[key] = row
     return row
+
+
+def remembered(session: Session, key: Hashable, load: Callable[[], T]) -> T:
+    """``load()`` once per transaction for ``key`` (a value derived from reference rows, e.g. a certificate)."""
+    pinned: dict = session.info.setdefault(_KEY, {})
+    if key not in pinned:
+        pinned[key] = load()
+    return pinned[key]
 
 
 @event.listens_for(Session, "after_transaction_end")

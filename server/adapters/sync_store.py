@@ -12,6 +12,7 @@ from typing import Any, Iterable, Iterator
 from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from server.adapters import write_behind
 from server.adapters.models import ClientState, DeadLetter, MutationResult, Officer, ParkedMutation
 from server.adapters.models.base import utcnow
 from sync.log import Mutation
@@ -36,7 +37,7 @@ class SqlSyncTx:
     def savepoint(self) -> Iterator[None]:
         kept = len(self._new_results)
         try:
-            with self.session.begin_nested():
+            with write_behind.savepoint(self.session):
                 yield
         except BaseException:
             del self._new_results[kept:]
@@ -76,6 +77,7 @@ class SqlSyncTx:
                   "entity_refs": list(result.entity_refs), "details": dict(result.details), "updated_at": now}
         if self._client is not None and result.seq > self._client[0]:  # a new log position: nothing to replace
             self.session.flush()  # the handler's writes: their constraint failures belong to this mutation
+            write_behind.write_in_savepoint(self.session)  # guarded: its held rows too, inside its savepoint
             self._new_results.append({"client_id": client_id, "seq": result.seq, "mutation_id": result.mutation_id,
                                       "created_at": now, **values})
             return

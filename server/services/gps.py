@@ -5,6 +5,7 @@ The rules are in ``server.domain.gps``; this module only loads what they need an
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -12,7 +13,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from server.adapters import reference_rows
+from server.adapters import reference_rows, write_behind
 from server.adapters.models import Unit
 from server.adapters.models.evidence import GpsFix
 from server.domain import gps
@@ -41,16 +42,47 @@ def unit_area(session: Session, unit_id: int) -> gps.Area | None:
 
 
 def previous_fix(session: Session, device_id: str | None, before: datetime) -> gps.Fix | None:
-    """The same device's fix immediately before ``before`` by device time (offline fixes arrive out of order)."""
+    """The same device's fix immediately before ``before`` by device time (offline fixes arrive out of order),
+    among the stored fixes and those this transaction holds back (``hold_fix``)."""
     if not device_id:
         return None
     row = session.scalar(_PREVIOUS_FIX, {"device_id": device_id, "before": before})
-    return _to_fix(row) if row else None
+    best = _to_fix(row) if row else None
+    for held in write_behind.held_inserts(session, GpsFix):
+        if held["device_id"] == device_id and held["device_time"] < before and (
+                best is None or held["device_time"] > best.device_time):
+            best = gps.Fix(held["lat"], held["lon"], held["accuracy_m"], held["source"], held["device_time"],
+                           held["received_at"])
+    return best
 
 
 _PREVIOUS_FIX = (select(GpsFix)
                  .where(GpsFix.device_id == bindparam("device_id"), GpsFix.device_time < bindparam("before"))
-                 .order_by(GpsFix.device_time.desc()).limit(1))
+                 .order_by(GpsFix.device_time.desc()).limit(1).execution_options(**write_behind.SEES_HELD))
+
+
+@dataclass(frozen=True)
+class HeldFix:
+    """A fix held back with its record's rows (``hold_fix``): what ``fix_data`` and callers read of a GpsFix."""
+
+    lat: float
+    lon: float
+    accuracy_m: float
+    source: str
+    device_time: datetime
+    received_at: datetime
+    flags: list[str]
+
+
+def _assessed(session: Session, actor: Actor, fix_args: Mapping[str, Any], unit_id: int, config: Mapping[str, Any],
+              received_at: datetime, recorded_at: datetime | None) -> dict[str, Any]:
+    fix = gps.Fix.from_args(fix_args, received_at)
+    flags = gps.assess(fix, previous=previous_fix(session, actor.device_id, fix.device_time),
+                       area=unit_area(session, unit_id), limits=gps.Limits.from_config(config),
+                       recorded_at=recorded_at)
+    return {"unit_id": unit_id, "officer_id": actor.officer_id or None, "device_id": actor.device_id,
+            "lat": fix.lat, "lon": fix.lon, "accuracy_m": fix.accuracy_m, "source": fix.source,
+            "device_time": fix.device_time, "received_at": received_at, "flags": flags}
 
 
 def record_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, entity_type: str, entity_id: str,
@@ -61,19 +93,24 @@ def record_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, e
     ``fix_args`` is the mutation's ``{lat, lon, accuracy_m, source, device_time}`` with ``device_time`` already
     parsed to an aware datetime (``server.api.schemas``/marshmallow ``AwareDateTime`` does that).
     """
-    fix = gps.Fix.from_args(fix_args, received_at)
-    flags = gps.assess(fix, previous=previous_fix(session, actor.device_id, fix.device_time),
-                       area=unit_area(session, unit_id), limits=gps.Limits.from_config(config),
-                       recorded_at=recorded_at)
-    row = GpsFix(unit_id=unit_id, officer_id=actor.officer_id or None, device_id=actor.device_id,
-                 entity_type=entity_type, entity_id=str(entity_id), lat=fix.lat, lon=fix.lon,
-                 accuracy_m=fix.accuracy_m, source=fix.source, device_time=fix.device_time,
-                 received_at=received_at, flags=flags)
+    values = _assessed(session, actor, fix_args, unit_id, config, received_at, recorded_at)
+    row = GpsFix(entity_type=entity_type, entity_id=str(entity_id), **values)
     session.add(row)  # flushed with the caller's rows (a caller that needs row.id flushes first)
     return row
 
 
-def fix_data(row: GpsFix) -> dict[str, Any]:
+def hold_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, entity_type: str, entity_id: str,
+             unit_id: int, config: Mapping[str, Any], received_at: datetime,
+             recorded_at: datetime | None = None) -> HeldFix:
+    """``record_fix`` for a caller that never needs the fix's id: the row is held back (``write_behind``) and
+    written with the rest of the transaction's held rows."""
+    values = _assessed(session, actor, fix_args, unit_id, config, received_at, recorded_at)
+    write_behind.insert_row(session, GpsFix, {"entity_type": entity_type, "entity_id": str(entity_id), **values})
+    return HeldFix(values["lat"], values["lon"], values["accuracy_m"], values["source"], values["device_time"],
+                   received_at, list(values["flags"]))
+
+
+def fix_data(row: GpsFix | HeldFix) -> dict[str, Any]:
     """The fix as stored, for audit data and API responses."""
     return {"lat": row.lat, "lon": row.lon, "accuracy_m": row.accuracy_m, "source": row.source,
             "device_time": row.device_time.isoformat(), "received_at": row.received_at.isoformat(),

@@ -39,10 +39,15 @@ def get_scoped(session: Session, model: type[T], entity_id, actor: Actor, *, for
 
 def ensure_in_scope(session: Session, row: T, actor: Actor) -> T:
     """``row`` if its unit is in the actor's subtree, else NotFound (the same answer as for a missing row)."""
-    unit = reference_rows.get(session, Unit, row.unit_id)
+    ensure_unit_in_scope(session, row.unit_id, actor)
+    return row
+
+
+def ensure_unit_in_scope(session: Session, unit_id: int, actor: Actor) -> None:
+    """NotFound unless ``unit_id`` is in the actor's subtree (for rows held as values, see ``write_behind``)."""
+    unit = reference_rows.get(session, Unit, unit_id)
     if unit is None or not actor.sees_unit_path(unit.path):
         raise NotFound()
-    return row
 
 
 def get_unit_in_scope(session: Session, unit_id: int, actor: Actor) -> Unit:

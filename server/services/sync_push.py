@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from server.adapters import write_behind
 from server.adapters.models import ClientState, Officer, Unit
 from server.adapters.sync_store import SqlSyncStore
 from server.domain.messages import translate_messages
@@ -41,9 +42,25 @@ def _is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
-def _policy(cfg: Mapping[str, Any]) -> engine.Policy:
+def _policy(session: Session, cfg: Mapping[str, Any]) -> engine.Policy:
     return engine.Policy(as_rejection=_as_rejection, is_transient=_is_transient,
-                         group_size=cfg.get("SYNC_GROUP_SIZE", engine.Policy.group_size))
+                         group_size=cfg.get("SYNC_GROUP_SIZE", engine.Policy.group_size),
+                         prepare=_preparer(session))
+
+
+def _preparer(session: Session):
+    handlers = mutations.load_all()
+
+    def prepare(_tx, group: list[Mutation]) -> None:
+        by_name: dict[str, list[dict]] = {}
+        for m in group:
+            registered = handlers.get(m.name)
+            if registered is not None and registered.prefetch is not None and isinstance(m.args, dict):
+                by_name.setdefault(m.name, []).append(m.args)
+        for name, args in by_name.items():
+            handlers[name].prefetch(session, args)  # raw args: a prefetch only reads ids it can use
+
+    return prepare
 
 
 class DatabaseBusy(DomainError):
@@ -61,7 +78,7 @@ def push(session: Session, cfg: Mapping[str, Any], actor: Actor, client_id: str,
     store = SqlSyncStore(session)
     context = {"officer_id": actor.officer_id, "device_id": actor.device_id}
     try:
-        report = engine.push(store, client_id, batch, _applier(session, cfg, actor), context, _policy(cfg))
+        report = engine.push(store, client_id, batch, _applier(session, cfg, actor), context, _policy(session, cfg))
     except (OperationalError, DBAPIError) as exc:
         session.rollback()
         if not _is_transient(exc):
@@ -75,7 +92,7 @@ def push(session: Session, cfg: Mapping[str, Any], actor: Actor, client_id: str,
 def retry_parked(session: Session, cfg: Mapping[str, Any], keys: list[str] | None) -> list[dict]:
     """Re-run parked mutations waiting for ``keys`` (e.g. ``["blob:<sha256>"]`` after an upload completes),
     or all of them (``None``, the admin's sweep). Call outside any open transaction."""
-    settled = engine.retry_parked(SqlSyncStore(session), keys, _applier(session, cfg, None), _policy(cfg))
+    settled = engine.retry_parked(SqlSyncStore(session), keys, _applier(session, cfg, None), _policy(session, cfg))
     return [r.as_dict() for r in settled]
 
 
@@ -109,6 +126,9 @@ def _applier(session: Session, cfg: Mapping[str, Any], actor: Actor | None):
         if registered is None:
             raise Rejected("unknown-mutation", f"服务器不认识此类变更：{m.name}（请更新应用）",
                            {"name": m.name, "known": sorted(handlers)})
+        if not registered.write_behind:  # an ORM handler must see the rows held so far, and may change them
+            write_behind.write(session)
+            write_behind.forget_snapshots(session)
         args = m.args
         if registered.schema is not None:
             try:

@@ -5,6 +5,12 @@ A handler runs inside the push executor's transaction for that one mutation:
 ``DomainError``, treated the same) to refuse, or ``sync.Waiting`` to park the mutation until what it refers
 to arrives. It must write through ``ctx.uow.record(...)`` so the audit chain and change stream see it,
 and must NOT commit: the executor commits the outcome and ``last_seq`` together.
+
+Two options serve the push's hot path (``docs/sync.md``, "Throughput"): ``prefetch(session, [raw args])`` runs
+once before a group and loads (and locks) what the group's mutations of that name refer to; ``write_behind``
+declares that the handler writes its own rows through ``server.adapters.write_behind`` and reads only through
+it or the ORM, so the rows of consecutive such handlers are written together. Before any other handler runs,
+the held rows are written, so ORM handlers always see them.
 """
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ class MutationContext:
 
 
 Handler = Callable[[MutationContext, dict], Any]
+Prefetch = Callable[[Any, list[dict]], None]
 
 
 @dataclass(frozen=True)
@@ -38,18 +45,21 @@ class Registered:
     name: str
     handler: Handler
     schema: type[Schema] | None
+    prefetch: Prefetch | None = None
+    write_behind: bool = False
 
 
 HANDLERS: dict[str, Registered] = {}
 
 
-def mutation(name: str, schema: type[Schema] | None = None) -> Callable[[Handler], Handler]:
+def mutation(name: str, schema: type[Schema] | None = None, *, prefetch: Prefetch | None = None,
+             write_behind: bool = False) -> Callable[[Handler], Handler]:
     """Register ``handler`` for mutation ``name``; ``schema`` validates args (failure = recorded rejection)."""
 
     def register(handler: Handler) -> Handler:
         if name in HANDLERS and HANDLERS[name].handler is not handler:
             raise RuntimeError(f"mutation {name!r} registered twice")
-        HANDLERS[name] = Registered(name, handler, schema)
+        HANDLERS[name] = Registered(name, handler, schema, prefetch, write_behind)
         return handler
 
     return register

@@ -7,20 +7,20 @@ update: three-way merge per field against the values the device saw; same-field 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Mapping
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import bindparam, select
 
-from server.adapters import reference_rows
+from server.adapters import reference_rows, write_behind
 from server.adapters.models import CatalogEntry, Credential, EnforcementCertificate, Inspection, Officer, Party, Vehicle
 from server.domain.actor import Actor
 from server.domain.certificates import CertificateView, ensure_may_enforce, ensure_two_officers
 from server.domain.timeutil import local_today
 from server.services import conflicts
-from server.services.gps import GpsFixSchema, fix_data, record_fix
+from server.services.gps import GpsFixSchema, fix_data, hold_fix
 from server.services.mutations import MutationContext, mutation
-from server.services.scope import ensure_in_scope
+from server.services.scope import ensure_unit_in_scope
 from sync import Outcome, Rejected, Status, Waiting
 from sync.merge import three_way
 from sync.waiting import missing_entity
@@ -64,20 +64,29 @@ class UpdateArgs(Schema):
 EDITABLE = ("facts", "place", "catalog_code", "party_id", "vehicle_id", "credential_ids", "second_officer_id")
 
 
-def inspection_payload(row: Inspection) -> dict[str, Any]:
-    return {"id": row.id, "unit_id": row.unit_id, "officer_id": row.officer_id,
-            "second_officer_id": row.second_officer_id, "party_id": row.party_id, "vehicle_id": row.vehicle_id,
-            "credential_ids": list(row.credential_ids or []), "catalog_code": row.catalog_code,
-            "catalog_version": row.catalog_version, "facts": row.facts, "place": row.place, "lat": row.lat,
-            "lon": row.lon, "accuracy_m": row.accuracy_m, "occurred_at": row.occurred_at.isoformat(),
-            "status": row.status, "first_violation": row.first_violation, "exemption_status": row.exemption_status,
-            "flags": list(row.flags or []), "version": row.version}
+def inspection_payload(row: Inspection | Mapping[str, Any]) -> dict[str, Any]:
+    """What devices pull and the audit records of an inspection; ``row`` is the ORM object or its column values
+    (``write_behind`` rows)."""
+    v = row if isinstance(row, Mapping) else {c.key: getattr(row, c.key) for c in Inspection.__table__.columns}
+    return {"id": v["id"], "unit_id": v["unit_id"], "officer_id": v["officer_id"],
+            "second_officer_id": v["second_officer_id"], "party_id": v["party_id"], "vehicle_id": v["vehicle_id"],
+            "credential_ids": list(v["credential_ids"] or []), "catalog_code": v["catalog_code"],
+            "catalog_version": v["catalog_version"], "facts": v["facts"], "place": v["place"], "lat": v["lat"],
+            "lon": v["lon"], "accuracy_m": v["accuracy_m"], "occurred_at": v["occurred_at"].isoformat(),
+            "status": v["status"], "first_violation": v["first_violation"], "exemption_status": v["exemption_status"],
+            "flags": list(v["flags"] or []), "version": v["version"]}
 
 
-@mutation("inspection.create", CreateArgs)
+def _lock_targets(session, group_args: list[dict]) -> None:
+    """Once per push group: the inspections the group creates or edits, read and locked in one statement."""
+    write_behind.lock(session, Inspection, [a.get("id") for a in group_args if isinstance(a.get("id"), str)])
+
+
+# Both write through write_behind: a push group's inspections and fixes go out as one statement per table.
+@mutation("inspection.create", CreateArgs, prefetch=_lock_targets, write_behind=True)
 def create(ctx: MutationContext, args: dict) -> Outcome:
     session, actor = ctx.uow.session, ctx.actor
-    if session.get(Inspection, args["id"]) is not None:
+    if write_behind.get_locked(session, Inspection, args["id"]) is not None:
         raise Rejected("inspection-exists", "该检查记录编号已存在，不能重复创建", {"id": args["id"]})
     occurred_at = args["occurred_at"]
     ensure_two_officers(actor.officer_id, args["second_officer_id"])
@@ -87,30 +96,30 @@ def create(ctx: MutationContext, args: dict) -> Outcome:
     vehicle_id = _vehicle(ctx, args)
     _credentials_known(session, args["credential_ids"])
     catalog_version = _catalog_version(session, args.get("catalog_code"))
-    fix = record_fix(session, actor, args["gps"], entity_type="inspection", entity_id=args["id"],
-                     unit_id=actor.unit_id, config=ctx.config, received_at=ctx.now, recorded_at=occurred_at)
+    fix = hold_fix(session, actor, args["gps"], entity_type="inspection", entity_id=args["id"],
+                   unit_id=actor.unit_id, config=ctx.config, received_at=ctx.now, recorded_at=occurred_at)
     flags = list(fix.flags)
     if args.get("corrected_on_spot"):
         flags.append("corrected-on-spot")
     if args.get("harm"):
         flags.append(f"harm:{args['harm']}")
-    row = Inspection(id=args["id"], unit_id=actor.unit_id, officer_id=actor.officer_id,
-                     second_officer_id=args["second_officer_id"], party_id=party_id, vehicle_id=vehicle_id,
-                     credential_ids=list(args["credential_ids"]), catalog_code=args.get("catalog_code"),
-                     catalog_version=catalog_version, facts=args["facts"], place=args["place"], lat=fix.lat,
-                     lon=fix.lon, accuracy_m=fix.accuracy_m, occurred_at=occurred_at, status="open",
-                     first_violation=args.get("first_violation"), flags=flags, version=1)
-    row.exemption_status = "claimed" if args.get("first_violation") else None
-    session.add(row)
-    session.flush()
-    earlier = _earlier_violations(session, row) if row.first_violation else []
+    row = {"id": args["id"], "unit_id": actor.unit_id, "officer_id": actor.officer_id,
+           "second_officer_id": args["second_officer_id"], "party_id": party_id, "vehicle_id": vehicle_id,
+           "credential_ids": list(args["credential_ids"]), "catalog_code": args.get("catalog_code"),
+           "catalog_version": catalog_version, "facts": args["facts"], "place": args["place"], "lat": fix.lat,
+           "lon": fix.lon, "accuracy_m": fix.accuracy_m, "occurred_at": occurred_at, "status": "open",
+           "first_violation": args.get("first_violation"),
+           "exemption_status": "claimed" if args.get("first_violation") else None, "flags": flags, "version": 1}
+    write_behind.insert_row(session, Inspection, row)
+    earlier = _earlier_violations(session, row) if row["first_violation"] else []
     if earlier:
-        row.exemption_status = "contested"
+        row["exemption_status"] = "contested"
+        write_behind.update_row(session, Inspection, row["id"], {"exemption_status": "contested"})
     data = inspection_payload(row)
-    ctx.uow.record(actor, "inspection.create", "inspection", row.id, {**data, "gps": fix_data(fix)},
-                   unit_id=row.unit_id, version=1, payload=data)
-    outcome = Outcome(Status.APPLIED, entity_refs=[{"type": "inspection", "id": row.id, "version": row.version}],
-                      details={"flags": flags, "exemption_status": row.exemption_status})
+    ctx.uow.record(actor, "inspection.create", "inspection", row["id"], {**data, "gps": fix_data(fix)},
+                   unit_id=row["unit_id"], version=1, payload=data)
+    outcome = Outcome(Status.APPLIED, entity_refs=[{"type": "inspection", "id": row["id"], "version": 1}],
+                      details={"flags": flags, "exemption_status": row["exemption_status"]})
     if earlier:
         _contest(ctx, row, earlier)
         outcome.status, outcome.code = Status.CONFLICT, "exemption-contested"
@@ -118,13 +127,13 @@ def create(ctx: MutationContext, args: dict) -> Outcome:
     for later in _later_claims(session, row):  # an older violation arriving late contests newer claims
         later.exemption_status = "contested"
         later.version += 1
-        ctx.uow.record(actor, "inspection.exemption_contested", "inspection", later.id, {"earlier": row.id},
+        ctx.uow.record(actor, "inspection.exemption_contested", "inspection", later.id, {"earlier": row["id"]},
                        unit_id=later.unit_id, version=later.version, payload=inspection_payload(later))
-        _contest(ctx, later, [row])
+        _contest(ctx, inspection_payload(later), [row])
     return outcome
 
 
-@mutation("inspection.update", UpdateArgs)
+@mutation("inspection.update", UpdateArgs, prefetch=_lock_targets, write_behind=True)
 def update(ctx: MutationContext, args: dict) -> Outcome:
     session, actor = ctx.uow.session, ctx.actor
     unknown = sorted(set(args["changes"]) - set(EDITABLE))
@@ -134,28 +143,29 @@ def update(ctx: MutationContext, args: dict) -> Outcome:
     missing_base = sorted(set(args["changes"]) - set(args["base"]))
     if missing_base:
         raise Rejected("base-missing", "每个修改的字段都必须附带修改前看到的值", {"fields": missing_base})
-    row = session.scalars(_LOCKED_INSPECTION, {"id": args["id"]}).first()
+    row = write_behind.get_locked(session, Inspection, args["id"])
     if row is None:
         raise Waiting([missing_entity("inspection", args["id"])], "等待该检查记录同步到服务器后自动处理")
-    ensure_in_scope(session, row, actor)
-    current = {name: _comparable(getattr(row, name)) for name in args["changes"]}
-    result = three_way(args["base"], current, args["changes"], args["base_version"], row.version)
+    ensure_unit_in_scope(session, row["unit_id"], actor)
+    current = {name: _comparable(row[name]) for name in args["changes"]}
+    result = three_way(args["base"], current, args["changes"], args["base_version"], row["version"])
     for name, value in result.updates.items():
-        validate_field(session, actor, name, value, row.occurred_at)
+        validate_field(session, actor, name, value, row["occurred_at"])
     for c in result.conflicts:
-        conflicts.open_conflict(ctx.uow, actor, unit_id=row.unit_id, kind="field", entity_type="inspection",
-                                entity_id=row.id, field=c.field, base=c.base, server_value=c.server,
+        conflicts.open_conflict(ctx.uow, actor, unit_id=row["unit_id"], kind="field", entity_type="inspection",
+                                entity_id=row["id"], field=c.field, base=c.base, server_value=c.server,
                                 device_value=c.device, client_id=ctx.client_id, mutation_id=ctx.mutation_id)
     if result.updates:
-        for name, value in result.updates.items():
-            setattr(row, name, value)
-        if "catalog_code" in result.updates:
-            row.catalog_version = _catalog_version(session, row.catalog_code)
-        row.version += 1
-        ctx.uow.record(actor, "inspection.update", "inspection", row.id,
-                       {"changes": result.updates, "base_version": args["base_version"]}, unit_id=row.unit_id,
-                       version=row.version, payload=inspection_payload(row))
-    outcome = Outcome(result.status, entity_refs=[{"type": "inspection", "id": row.id, "version": row.version}],
+        changed = dict(result.updates)
+        if "catalog_code" in changed:
+            changed["catalog_version"] = _catalog_version(session, changed["catalog_code"])
+        changed["version"] = row["version"] + 1
+        write_behind.update_row(session, Inspection, row["id"], changed)
+        row.update(changed)
+        ctx.uow.record(actor, "inspection.update", "inspection", row["id"],
+                       {"changes": result.updates, "base_version": args["base_version"]}, unit_id=row["unit_id"],
+                       version=row["version"], payload=inspection_payload(row))
+    outcome = Outcome(result.status, entity_refs=[{"type": "inspection", "id": row["id"], "version": row["version"]}],
                       details={"merged": sorted(result.updates), "conflicts": [c.field for c in result.conflicts]})
     if result.conflicts:
         outcome.code = "field-conflict"
@@ -188,9 +198,7 @@ def validate_field(session, actor: Actor, name: str, value: Any, occurred_at: da
         ensure_officer_may_enforce(session, value, occurred_at)
 
 
-# Built once: a merge runs for every edit a device pushes, and building the statement costs more than running it.
-_LOCKED_INSPECTION = (select(Inspection).where(Inspection.id == bindparam("id")).with_for_update()
-                      .execution_options(populate_existing=True))
+# Built once: every create checks two certificates, and building the statement costs more than running it.
 _CERTIFICATE_OF = select(EnforcementCertificate).where(EnforcementCertificate.officer_id == bindparam("officer_id"))
 
 
@@ -199,7 +207,8 @@ def ensure_officer_may_enforce(session, officer_id: int, occurred_at: datetime) 
     officer = reference_rows.get(session, Officer, officer_id)
     if officer is None or not officer.active:
         raise Rejected("officer-unknown", "执法人员不存在或已停用", {"officer_id": officer_id})
-    cert = session.scalar(_CERTIFICATE_OF, {"officer_id": officer_id})
+    cert = reference_rows.remembered(session, ("certificate-of", officer_id),
+                                     lambda: session.scalar(_CERTIFICATE_OF, {"officer_id": officer_id}))
     view = CertificateView(cert.number, cert.status, cert.valid_from, cert.valid_until, cert.annual_review_due,
                            officer.full_name) if cert else None
     ensure_may_enforce(view, local_today(occurred_at), name=officer.full_name)
@@ -267,26 +276,31 @@ def _catalog_version(session, code: str | None) -> int | None:
     return version
 
 
-def _earlier_violations(session, row: Inspection) -> list[Inspection]:
-    if not (row.party_id and row.catalog_code):
+# These two read through the ORM, so the rows held so far (this inspection included) are written first.
+def _earlier_violations(session, row: Mapping[str, Any]) -> list[dict[str, Any]]:
+    if not (row["party_id"] and row["catalog_code"]):
+        return []
+    return [inspection_payload(e) for e in session.scalars(select(Inspection).where(
+        Inspection.party_id == row["party_id"], Inspection.catalog_code == row["catalog_code"],
+        Inspection.occurred_at < row["occurred_at"], Inspection.id != row["id"]).order_by(Inspection.occurred_at))]
+
+
+def _later_claims(session, row: Mapping[str, Any]) -> list[Inspection]:
+    if not (row["party_id"] and row["catalog_code"]):
         return []
     return list(session.scalars(select(Inspection).where(
-        Inspection.party_id == row.party_id, Inspection.catalog_code == row.catalog_code,
-        Inspection.occurred_at < row.occurred_at, Inspection.id != row.id).order_by(Inspection.occurred_at)))
+        Inspection.party_id == row["party_id"], Inspection.catalog_code == row["catalog_code"],
+        Inspection.occurred_at > row["occurred_at"], Inspection.exemption_status == "claimed").with_for_update()))
 
 
-def _later_claims(session, row: Inspection) -> list[Inspection]:
-    if not (row.party_id and row.catalog_code):
-        return []
-    return list(session.scalars(select(Inspection).where(
-        Inspection.party_id == row.party_id, Inspection.catalog_code == row.catalog_code,
-        Inspection.occurred_at > row.occurred_at, Inspection.exemption_status == "claimed").with_for_update()))
-
-
-def _contest(ctx: MutationContext, row: Inspection, earlier: list[Inspection]) -> None:
+def _contest(ctx: MutationContext, row: Mapping[str, Any], earlier: list[Mapping[str, Any]]) -> None:
     """首违不罚 contested: the record stays; the unit's legal reviewer decides confirmed / denied."""
-    evidence = {"earlier": [{"inspection_id": e.id, "occurred_at": e.occurred_at.isoformat(), "unit_id": e.unit_id}
+    evidence = {"earlier": [{"inspection_id": e["id"], "occurred_at": _iso(e["occurred_at"]), "unit_id": e["unit_id"]}
                             for e in earlier]}
-    conflicts.open_conflict(ctx.uow, ctx.actor, unit_id=row.unit_id, kind="exemption", entity_type="inspection",
-                            entity_id=row.id, field="exemption_status", base=evidence, server_value="denied",
+    conflicts.open_conflict(ctx.uow, ctx.actor, unit_id=row["unit_id"], kind="exemption", entity_type="inspection",
+                            entity_id=row["id"], field="exemption_status", base=evidence, server_value="denied",
                             device_value="confirmed", client_id=ctx.client_id, mutation_id=ctx.mutation_id)
+
+
+def _iso(value: datetime | str) -> str:
+    return value if isinstance(value, str) else value.isoformat()
