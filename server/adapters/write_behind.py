@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Hashable, Iterable, Iterator
 
 from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, scoped_session
@@ -44,6 +44,30 @@ class _Held:
     marks: dict[SessionTransaction, int] = field(default_factory=dict)
     snapshots: dict[tuple[type, Any], dict[str, Any]] = field(default_factory=dict)
     absent: set[tuple[type, Any]] = field(default_factory=set)  # looked up under lock and not found
+    reads: dict[Hashable, Any] = field(default_factory=dict)  # ``read_cache``
+    by_key: dict[tuple[type, Any], list[_Entry]] = field(default_factory=dict)
+    inserts_of: dict[type, list[_Entry]] = field(default_factory=dict)
+
+    def add(self, entry: _Entry) -> None:
+        self.entries.append(entry)
+        if entry.pk is not None:
+            self.by_key.setdefault((entry.model, entry.pk), []).append(entry)
+        if entry.is_insert:
+            self.inserts_of.setdefault(entry.model, []).append(entry)
+
+    def keep_before(self, mark: int) -> None:
+        kept = [e for e in self.entries if e.ordinal < mark]
+        self.clear()
+        for entry in kept:
+            self.add(entry)
+
+    def clear(self) -> None:
+        self.entries, self.by_key, self.inserts_of = [], {}, {}
+
+    def forget_reads(self) -> None:
+        self.snapshots.clear()
+        self.absent.clear()
+        self.reads.clear()
 
 
 def _held(session: Session) -> _Held:
@@ -66,7 +90,7 @@ def _pk_column(model: type) -> str:
 
 def _add(session: Session, model: type, pk: Any, values: dict[str, Any], is_insert: bool) -> None:
     held = _held(session)
-    held.entries.append(_Entry(held.next_ordinal, model, pk, values, is_insert))
+    held.add(_Entry(held.next_ordinal, model, pk, values, is_insert))
     held.next_ordinal += 1
 
 
@@ -85,12 +109,11 @@ def current(session: Session, model: type, pk: Any) -> dict[str, Any] | None:
     held = _held(session)
     base = held.snapshots.get((model, pk))
     row = dict(base) if base is not None else None
-    for entry in held.entries:
-        if entry.model is model and entry.pk == pk:
-            if entry.is_insert:
-                row = dict(entry.values)
-            elif row is not None:
-                row.update(entry.values)
+    for entry in held.by_key.get((model, pk), ()):
+        if entry.is_insert:
+            row = dict(entry.values)
+        elif row is not None:
+            row.update(entry.values)
     return row
 
 
@@ -126,7 +149,13 @@ def held_inserts(session: Session, model: type) -> Iterator[dict[str, Any]]:
     if held is None:
         return iter(())
     return (current(session, model, e.pk) or e.values if e.pk is not None else e.values
-            for e in held.entries if e.model is model and e.is_insert)
+            for e in held.inserts_of.get(model, ()))
+
+
+def read_cache(session: Session) -> dict[Hashable, Any]:
+    """A dict for reads a group repeats (e.g. a device's recent fixes), emptied whenever stored rows may change
+    under them: any write of held rows, ORM flush or rollback, and before each ORM handler of a push."""
+    return _held(session).reads
 
 
 def write(session: Session) -> None:
@@ -140,7 +169,9 @@ def write(session: Session) -> None:
     if innermost is not None and held.entries[0].ordinal < held.marks.get(innermost, 0):
         # Written inside a savepoint opened after they were held, they would roll back with it: a lost row.
         raise RuntimeError("rows held before a savepoint must be written before it opens (write_behind.savepoint)")
-    entries, held.entries = held.entries, []
+    entries = held.entries
+    held.clear()
+    held.reads.clear()  # what they were derived from has just changed
     inserts: dict[type, dict[Any, dict[str, Any]]] = {}
     anonymous: dict[type, list[dict[str, Any]]] = {}
     updates: dict[type, dict[Any, dict[str, Any]]] = {}
@@ -205,8 +236,7 @@ def forget_snapshots(session: Session) -> None:
     """Another writer (an ORM handler) may change the rows read earlier: read them again under lock."""
     held = session.info.get(_KEY)
     if held is not None:
-        held.snapshots.clear()
-        held.absent.clear()
+        held.forget_reads()
 
 
 # --- autoflush and transaction boundaries --------------------------------------------------------------------
@@ -238,13 +268,11 @@ def _drop_rolled_back(session: Session, transaction: SessionTransaction) -> None
     boundary = transaction  # as in the journal: the nearest savepoint (or the transaction) is what rolled back
     while not boundary.nested and boundary.parent is not None:
         boundary = boundary.parent
-    held.snapshots.clear()  # rows written and locks taken inside it are gone too
-    held.absent.clear()
+    held.forget_reads()  # rows written and locks taken inside it are gone too
     if boundary.nested and boundary in held.marks:
-        mark = held.marks[boundary]
-        held.entries = [e for e in held.entries if e.ordinal < mark]
+        held.keep_before(held.marks[boundary])
     else:
-        held.entries.clear()
+        held.clear()
 
 
 @event.listens_for(Session, "after_transaction_end")

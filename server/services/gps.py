@@ -5,9 +5,10 @@ The rules are in ``server.domain.gps``; this module only loads what they need an
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Mapping
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, Mapping
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import bindparam, select
@@ -46,8 +47,11 @@ def previous_fix(session: Session, device_id: str | None, before: datetime) -> g
     among the stored fixes and those this transaction holds back (``hold_fix``)."""
     if not device_id:
         return None
-    row = session.scalar(_PREVIOUS_FIX, {"device_id": device_id, "before": before})
-    best = _to_fix(row) if row else None
+    cache, key = write_behind.read_cache(session), _window_key(device_id)
+    window = cache.get(key)
+    if window is None or not window.covers(before):
+        window = cache[key] = _FixWindow.load(session, device_id, before)
+    best = window.latest_before(before)
     for held in write_behind.held_inserts(session, GpsFix):
         if held["device_id"] == device_id and held["device_time"] < before and (
                 best is None or held["device_time"] > best.device_time):
@@ -56,9 +60,51 @@ def previous_fix(session: Session, device_id: str | None, before: datetime) -> g
     return best
 
 
-_PREVIOUS_FIX = (select(GpsFix)
-                 .where(GpsFix.device_id == bindparam("device_id"), GpsFix.device_time < bindparam("before"))
-                 .order_by(GpsFix.device_time.desc()).limit(1).execution_options(**write_behind.SEES_HELD))
+def _window_key(device_id: str | None) -> tuple[str, str | None]:
+    return ("gps-window", device_id)
+
+
+@dataclass(frozen=True)
+class _FixWindow:
+    """A device's stored fixes from ``start`` up to ``end`` and the last one before ``start``: answers
+    ``previous_fix`` for any time in [start, end] without a query. A push group's fixes come from one device
+    within hours, so two queries serve the whole group instead of one per fix."""
+
+    start: datetime
+    end: datetime
+    below: gps.Fix | None
+    inside: tuple[gps.Fix, ...]  # by device time, all < end
+
+    SPAN: ClassVar[timedelta] = timedelta(hours=12)
+    ROWS: ClassVar[int] = 500
+
+    def covers(self, before: datetime) -> bool:
+        return self.start <= before <= self.end
+
+    def latest_before(self, before: datetime) -> gps.Fix | None:
+        count = bisect_left(self.inside, before, key=lambda f: f.device_time)
+        return self.inside[count - 1] if count else self.below
+
+    @classmethod
+    def load(cls, session: Session, device_id: str, start: datetime) -> "_FixWindow":
+        end = start + cls.SPAN
+        below = session.execute(_LAST_FIX_BEFORE, {"device_id": device_id, "before": start}).first()
+        rows = session.execute(_FIXES_FROM, {"device_id": device_id, "start": start, "end": end,
+                                             "rows": cls.ROWS}).all()
+        if len(rows) == cls.ROWS:  # more than fit: the window ends where the rows read end
+            end = rows[-1].device_time
+        inside = tuple(gps.Fix(*r) for r in rows if r.device_time < end)
+        return cls(start, end, gps.Fix(*below) if below else None, inside)
+
+
+_FIX_COLUMNS = (GpsFix.lat, GpsFix.lon, GpsFix.accuracy_m, GpsFix.source, GpsFix.device_time, GpsFix.received_at)
+_LAST_FIX_BEFORE = (select(*_FIX_COLUMNS)
+                    .where(GpsFix.device_id == bindparam("device_id"), GpsFix.device_time < bindparam("before"))
+                    .order_by(GpsFix.device_time.desc()).limit(1).execution_options(**write_behind.SEES_HELD))
+_FIXES_FROM = (select(*_FIX_COLUMNS)
+               .where(GpsFix.device_id == bindparam("device_id"), GpsFix.device_time >= bindparam("start"),
+                      GpsFix.device_time < bindparam("end"))
+               .order_by(GpsFix.device_time).limit(bindparam("rows")).execution_options(**write_behind.SEES_HELD))
 
 
 @dataclass(frozen=True)
@@ -96,6 +142,7 @@ def record_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, e
     values = _assessed(session, actor, fix_args, unit_id, config, received_at, recorded_at)
     row = GpsFix(entity_type=entity_type, entity_id=str(entity_id), **values)
     session.add(row)  # flushed with the caller's rows (a caller that needs row.id flushes first)
+    write_behind.read_cache(session).pop(_window_key(actor.device_id), None)  # it now misses this fix
     return row
 
 
@@ -116,6 +163,3 @@ def fix_data(row: GpsFix | HeldFix) -> dict[str, Any]:
             "device_time": row.device_time.isoformat(), "received_at": row.received_at.isoformat(),
             "flags": list(row.flags)}
 
-
-def _to_fix(row: GpsFix) -> gps.Fix:
-    return gps.Fix(row.lat, row.lon, row.accuracy_m, row.source, row.device_time, row.received_at)

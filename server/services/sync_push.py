@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from server.adapters import write_behind
 from server.adapters.models import ClientState, Officer, Unit
@@ -69,7 +69,14 @@ class DatabaseBusy(DomainError):
     message = "数据库繁忙，本批次未处理完；已处理的记录不会重复，请原样重试"
 
 
+def _plain(session: Session | scoped_session) -> Session:
+    # The request's session itself: every attribute of Flask-SQLAlchemy's proxy looks up the app context first,
+    # and a push touches the session some twenty times per mutation.
+    return session() if isinstance(session, scoped_session) else session
+
+
 def push(session: Session, cfg: Mapping[str, Any], actor: Actor, client_id: str, raw_mutations: Any) -> dict:
+    session = _plain(session)
     try:
         batch = parse_batch(raw_mutations, cfg["SYNC_MAX_BATCH"])
     except BatchError as exc:
@@ -92,6 +99,7 @@ def push(session: Session, cfg: Mapping[str, Any], actor: Actor, client_id: str,
 def retry_parked(session: Session, cfg: Mapping[str, Any], keys: list[str] | None) -> list[dict]:
     """Re-run parked mutations waiting for ``keys`` (e.g. ``["blob:<sha256>"]`` after an upload completes),
     or all of them (``None``, the admin's sweep). Call outside any open transaction."""
+    session = _plain(session)
     settled = engine.retry_parked(SqlSyncStore(session), keys, _applier(session, cfg, None), _policy(session, cfg))
     return [r.as_dict() for r in settled]
 
