@@ -26,6 +26,38 @@ def canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain_copy(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {k if type(k) is str else _refuse(): _plain_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [_plain_copy(v) for v in value]
+    raise _NotPlain  # datetimes, decimals, tuples, subclasses: the JSON round trip decides what they become
+
+
+def _refuse() -> str:
+    raise _NotPlain
+
+
+def as_stored(value: Any) -> Any:
+    """A copy of ``value`` as the database's JSON column will give it back: dates and decimals become strings,
+    tuples lists. Plain JSON (most payloads) is copied directly, without the round trip through text; a copy
+    either way, so a caller changing its dict afterwards cannot change what was hashed."""
+    try:
+        return _plain_copy(value)
+    except _NotPlain:
+        return json.loads(canonical(value))
+
+
 def entry_hash(prev_hash: str, chain: int, seq: int, actor_id: int | None, device_id: str | None, action: str,
                entity_type: str, entity_id: str, data: dict, at: datetime) -> str:
     body = canonical([prev_hash, chain, seq, actor_id, device_id, action, entity_type, entity_id, data,
@@ -51,7 +83,7 @@ def pending(*, chain: int, actor_id: int | None, device_id: str | None, action: 
             entity_id: str | int, data: dict) -> Pending:
     # Round-trip through JSON so the hash covers exactly what the database will store.
     return Pending(chain, actor_id or None, device_id, action, entity_type, str(entity_id),
-                   json.loads(canonical(data)), utcnow())
+                   as_stored(data), utcnow())
 
 
 def append_many(session: Session, entries: list[Pending]) -> None:
@@ -71,9 +103,9 @@ def append_many(session: Session, entries: list[Pending]) -> None:
                          "action": e.action, "entity_type": e.entity_type, "entity_id": e.entity_id, "data": e.data,
                          "at": e.at, "prev_hash": last_hash, "hash": digest})
             last_hash = digest
-        session.execute(update(AuditHead.__table__).where(AuditHead.__table__.c.chain == chain)
-                        .values(last_seq=seq, last_hash=last_hash))
-    session.execute(insert(AuditEntry.__table__), rows)
+        session.connection().execute(update(AuditHead.__table__).where(AuditHead.__table__.c.chain == chain)
+                                     .values(last_seq=seq, last_hash=last_hash))
+    session.connection().execute(insert(AuditEntry.__table__), rows)
 
 
 def _lock_head(session: Session, chain: int) -> tuple[int, str]:

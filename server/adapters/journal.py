@@ -73,7 +73,7 @@ def _write(session: Session) -> None:
         audit_chain.append_many(session, audits)
     if changes:
         wait_behind_no_reader(session)
-        session.execute(insert(Change.__table__), changes)
+        session.connection().execute(insert(Change.__table__), changes)
 
 
 # --- the change-stream fence ---------------------------------------------------------------------------------

@@ -25,7 +25,8 @@ _RECORDED = select(MutationResult.id).where(MutationResult.mutation_id == bindpa
 
 
 class SqlSyncTx:
-    """Bookkeeping goes through Core statements, not ORM objects: it runs for every mutation (see bench_sync).
+    """Bookkeeping goes through Core statements on the session's connection, not ORM objects or the ORM's
+    execute (about 100 µs against 17 µs for an UPDATE): it runs for every group and mutation (see bench_sync).
     Results of new log positions are kept here and inserted in one statement at commit."""
 
     def __init__(self, session: Session):
@@ -45,7 +46,7 @@ class SqlSyncTx:
 
     def lock_client(self, client_id: str) -> int:
         _begin_write(self.session)
-        row = self.session.execute(_LOCK_CLIENT, {"client_id": client_id}).first()
+        row = self.session.connection().execute(_LOCK_CLIENT, {"client_id": client_id}).first()
         if row is None:
             raise LookupError(f"client {client_id} not bound")  # push binds it first; a bug if we get here
         self._client = (row.last_seq, row.officer_id)
@@ -85,8 +86,9 @@ class SqlSyncTx:
                                                           MutationResult.seq == result.seq).values(**values))
 
     def set_last_seq(self, client_id: str, seq: int) -> None:
-        self.session.execute(update(ClientState).where(ClientState.client_id == client_id)
-                             .values(last_seq=seq, updated_at=utcnow()))
+        clients = ClientState.__table__  # Core, not the ORM's UPDATE: no identity map to synchronise here
+        self.session.connection().execute(update(clients).where(clients.c.client_id == client_id)
+                                          .values(last_seq=seq, updated_at=utcnow()))
 
     def park(self, client_id: str, mutation: Mutation, context: dict, waiting_for: list[str]) -> None:
         row = self.session.get(ParkedMutation, mutation.id)
@@ -117,7 +119,7 @@ class SqlSyncTx:
 
     def commit(self) -> None:
         if self._new_results:
-            self.session.execute(insert(MutationResult.__table__), self._new_results)
+            self.session.connection().execute(insert(MutationResult.__table__), self._new_results)
             self._new_results = []
         self.session.commit()
         self.committed = True

@@ -134,10 +134,10 @@ def lock(session: Session, model: type, pks: Iterable[Any]) -> None:
     if not wanted:
         return
     table = model.__table__
-    stmt = (select(table).where(table.c[pk_name].in_(wanted)).order_by(table.c[pk_name]).with_for_update()
-            .execution_options(**SEES_HELD))
+    stmt = select(table).where(table.c[pk_name].in_(wanted)).order_by(table.c[pk_name]).with_for_update()
+    session.flush()  # (a no-op when the ORM holds no changes) the connection below reads past the ORM
     found = set()
-    for row in session.execute(stmt).mappings():
+    for row in session.connection().execute(stmt).mappings():
         held.snapshots[(model, row[pk_name])] = dict(row)
         found.add(row[pk_name])
     held.absent.update((model, pk) for pk in wanted if pk not in found)

@@ -6,7 +6,6 @@ journalled and written at commit (``server.adapters.journal``).
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -53,7 +52,7 @@ class UnitOfWork:
         """Append to the change stream devices pull from (scope = unit; 0 = reference data for all)."""
         # Dates and decimals become strings here, once, so every payload is plain JSON for devices.
         if payload is not None:
-            payload = json.loads(audit_chain.canonical(payload))
+            payload = audit_chain.as_stored(payload)
         journal.add_change(self.session, unit_id=unit_id, entity_type=entity_type, entity_id=str(entity_id),
                            version=version, payload=payload, tombstone=tombstone, at=utcnow())
 

@@ -56,8 +56,8 @@ class CreateArgs(Schema):
 class UpdateArgs(Schema):
     id = fields.String(required=True, validate=ID)
     base_version = fields.Integer(required=True, validate=validate.Range(min=1))
-    base = fields.Dict(keys=fields.String(), required=True)
-    changes = fields.Dict(keys=fields.String(), required=True, validate=validate.Length(min=1))
+    base = fields.Dict(required=True)  # (keys of a JSON object are strings already)
+    changes = fields.Dict(required=True, validate=validate.Length(min=1))
 
 
 # Fields a device may edit (status moves only by transition commands; officer and unit never change).
