@@ -108,16 +108,10 @@ _FIXES_FROM = (select(*_FIX_COLUMNS)
 
 
 @dataclass(frozen=True)
-class HeldFix:
-    """A fix held back with its record's rows (``hold_fix``): what ``fix_data`` and callers read of a GpsFix."""
+class HeldFix(gps.Fix):
+    """A fix held back with its record's rows (``hold_fix``), with what ``fix_data`` and callers read of a GpsFix."""
 
-    lat: float
-    lon: float
-    accuracy_m: float
-    source: str
-    device_time: datetime
-    received_at: datetime
-    flags: list[str]
+    flags: tuple[str, ...] = ()
 
 
 def _assessed(session: Session, actor: Actor, fix_args: Mapping[str, Any], unit_id: int, config: Mapping[str, Any],
@@ -154,7 +148,7 @@ def hold_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, ent
     values = _assessed(session, actor, fix_args, unit_id, config, received_at, recorded_at)
     write_behind.insert_row(session, GpsFix, {"entity_type": entity_type, "entity_id": str(entity_id), **values})
     return HeldFix(values["lat"], values["lon"], values["accuracy_m"], values["source"], values["device_time"],
-                   received_at, list(values["flags"]))
+                   received_at, tuple(values["flags"]))
 
 
 def fix_data(row: GpsFix | HeldFix) -> dict[str, Any]:
