@@ -1,6 +1,7 @@
 """Application factory (flaskr style): everything is built here, nothing at import time."""
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import Any, Mapping
@@ -24,6 +25,17 @@ def tune_sqlite(engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def settle_heap() -> None:
+    """Call once a serving process has started (``server.wsgi`` under gunicorn, ``roadside demo``): collect,
+    then move everything alive (modules, the app, mappers, schemas) to the collector's permanent generation.
+
+    A push allocates a few hundred thousand short-lived dicts, which trigger full collections; each would walk the
+    whole start-up heap again. Measured with ``python -m benchmarks sync``: 11–15 % of a 10,000-mutation push was
+    spent collecting, 3 % after this. Not in ``create_app``: tests build hundreds of apps in one process."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

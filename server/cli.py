@@ -73,6 +73,9 @@ def demo_cmd(host: str, port: int, serve: bool) -> None:
         click.echo(f"Roadside 已启动：http://{host}:{port}/  （接口文档 http://{host}:{port}/api/docs）")
         from werkzeug.serving import run_simple
 
+        from server.app import settle_heap
+
+        settle_heap()
         # run_simple, not app.run: Flask ignores app.run() inside its own CLI.
         run_simple(host, port, app, threaded=True, use_reloader=False)
 

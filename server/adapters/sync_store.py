@@ -22,6 +22,13 @@ from sync.ports import Parked, StoredResult
 _LOCK_CLIENT = (select(ClientState.last_seq, ClientState.officer_id)
                 .where(ClientState.client_id == bindparam("client_id")).with_for_update())
 _RECORDED = select(MutationResult.id).where(MutationResult.mutation_id == bindparam("mutation_id")).limit(1)
+# Core on the table, not the ORM's UPDATE: there is no identity map to synchronise, and it runs once per group.
+_CLIENTS = ClientState.__table__
+_SET_LAST_SEQ = (update(_CLIENTS).where(_CLIENTS.c.client_id == bindparam("of_client"))
+                 .values(last_seq=bindparam("seq"), updated_at=bindparam("now")))
+# An expanding parameter: the statement is built and compiled once, not with a hundred literals per group.
+_RECORDED_AMONG = (select(MutationResult.mutation_id)
+                   .where(MutationResult.mutation_id.in_(bindparam("ids", expanding=True))))
 
 
 class SqlSyncTx:
@@ -68,8 +75,7 @@ class SqlSyncTx:
     def recorded_among(self, mutation_ids: list[str]) -> set[str]:
         if not mutation_ids:
             return set()
-        found = set(self.session.connection().execute(
-            select(MutationResult.mutation_id).where(MutationResult.mutation_id.in_(mutation_ids))).scalars())
+        found = set(self.session.connection().execute(_RECORDED_AMONG, {"ids": mutation_ids}).scalars())
         return found | {row["mutation_id"] for row in self._new_results if row["mutation_id"] in mutation_ids}
 
     def save_result(self, client_id: str, result: StoredResult) -> None:
@@ -86,9 +92,7 @@ class SqlSyncTx:
                                                           MutationResult.seq == result.seq).values(**values))
 
     def set_last_seq(self, client_id: str, seq: int) -> None:
-        clients = ClientState.__table__  # Core, not the ORM's UPDATE: no identity map to synchronise here
-        self.session.connection().execute(update(clients).where(clients.c.client_id == client_id)
-                                          .values(last_seq=seq, updated_at=utcnow()))
+        self.session.connection().execute(_SET_LAST_SEQ, {"of_client": client_id, "seq": seq, "now": utcnow()})
 
     def park(self, client_id: str, mutation: Mutation, context: dict, waiting_for: list[str]) -> None:
         row = self.session.get(ParkedMutation, mutation.id)
@@ -152,7 +156,7 @@ class SqlSyncStore:
     def parked_for(self, keys: Iterable[str] | None, client_id: str | None = None) -> list[Parked]:
         stmt = select(ParkedMutation)
         if keys is not None:
-            conditions = [ParkedMutation.wait_key.in_(list(keys))]
+            conditions = [ParkedMutation.wait_key.in_(bindparam("keys", value=list(keys), expanding=True))]
             if client_id is not None:
                 conditions.append(ParkedMutation.client_id == client_id)
             stmt = stmt.where(or_(*conditions))

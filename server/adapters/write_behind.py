@@ -134,13 +134,19 @@ def lock(session: Session, model: type, pks: Iterable[Any]) -> None:
     if not wanted:
         return
     table = model.__table__
-    stmt = select(table).where(table.c[pk_name].in_(wanted)).order_by(table.c[pk_name]).with_for_update()
+    stmt = _LOCK_STATEMENTS.get(model)
+    if stmt is None:  # built once per table: an expanding parameter keeps it cached whatever the ids
+        stmt = _LOCK_STATEMENTS[model] = (select(table).where(table.c[pk_name].in_(bindparam("pks", expanding=True)))
+                                          .order_by(table.c[pk_name]).with_for_update())
     session.flush()  # (a no-op when the ORM holds no changes) the connection below reads past the ORM
     found = set()
-    for row in session.connection().execute(stmt).mappings():
+    for row in session.connection().execute(stmt, {"pks": wanted}).mappings():
         held.snapshots[(model, row[pk_name])] = dict(row)
         found.add(row[pk_name])
     held.absent.update((model, pk) for pk in wanted if pk not in found)
+
+
+_LOCK_STATEMENTS: dict[type, Any] = {}
 
 
 def held_inserts(session: Session, model: type) -> Iterator[dict[str, Any]]:

@@ -21,7 +21,7 @@ def test_gunicorn_serves_production_config_on_postgres(database_url, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROADSIDE_") and k != "DATABASE_URL"}
     env.update(ROADSIDE_ENV="production", ROADSIDE_SECRET_KEY="p" * 48, ROADSIDE_DATABASE_URL=database_url,
                ROADSIDE_INSTANCE_DIR=str(tmp_path / "instance"), ROADSIDE_EMBEDDED_WORKER="false")
-    proc = subprocess.Popen([str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "server:create_app()"],
+    proc = subprocess.Popen([str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{port}", "server.wsgi:app"],
                             env=env, cwd=Path(__file__).resolve().parents[2],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
