@@ -34,7 +34,7 @@ class Policy:
     is_transient: Callable[[BaseException], bool] = lambda exc: False
     new_trace_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12]
     max_retry_rounds: int = 8
-    group_size: int = 100  # mutations per transaction: bounds lock hold time and what a crash makes re-send
+    group_size: int = 250  # mutations per transaction: bounds lock hold time and what a crash makes re-send
     # Runs once per group, inside its transaction, before the first handler: loads (and locks) what the
     # group's mutations refer to in one go, so that handlers do not each query for their own rows.
     prepare: Prepare = lambda tx, group: None

@@ -34,13 +34,15 @@ class _NotPlain(Exception):
 
 
 def _plain_copy(value: Any) -> Any:
+    # Scalars are tested inline: a payload is mostly scalars, and a call per value would double the cost.
     kind = type(value)
+    if kind is dict:
+        return {k if type(k) is str else _refuse(): v if type(v) in _SCALARS else _plain_copy(v)
+                for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _SCALARS else _plain_copy(v) for v in value]
     if kind in _SCALARS:
         return value
-    if kind is dict:
-        return {k if type(k) is str else _refuse(): _plain_copy(v) for k, v in value.items()}
-    if kind is list:
-        return [_plain_copy(v) for v in value]
     raise _NotPlain  # datetimes, decimals, tuples, subclasses: the JSON round trip decides what they become
 
 

@@ -1,8 +1,11 @@
 """The push executor: binds the outbox to its device, then runs ``sync.engine.push`` on the SQL store.
 
 Mutations run through the handler registered for their name (``server/services/mutations``), up to
-``SYNC_GROUP_SIZE`` per transaction with a savepoint each (``sync.engine``). Refusals become recorded results; a crash becomes ``rejected: internal``
-with a trace id and a dead letter; only transient database faults reach the client, as 503 + Retry-After.
+``SYNC_GROUP_SIZE`` per transaction, each all-or-nothing (``sync.engine``: savepoints from the first failure on).
+Before a group runs, handlers' ``prefetch`` hooks lock what it refers to in one go; rows of ``write_behind``
+handlers are written together (``server.adapters.write_behind``). Refusals become recorded results; a crash
+becomes ``rejected: internal`` with a trace id and a dead letter; only transient database faults reach the
+client, as 503 + Retry-After.
 """
 from __future__ import annotations
 
