@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import shutil
 import statistics
 import tempfile
@@ -22,6 +23,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 DEVICES, CREATES, UPDATES = 20, 100, 400
+# The phone's request size, read from the PWA so the two cannot drift apart.
+PWA_BATCH = int(re.search(r"const BATCH = (\d+);",
+                          (Path(__file__).parents[1] / "pwa/js/sync-client.js").read_text()).group(1))
 SECRET = "bench-secret-0123456789-0123456789-0123456789"
 
 
@@ -113,9 +117,9 @@ def _push_round(workdir: Path, template: Path, round_no: int) -> tuple[float, di
     with app.app_context():  # the app sets the same SQLite pragmas itself (server.app.tune_sqlite)
         actors = _actors(db.session)
         start = datetime.now(timezone.utc) - timedelta(days=2)
-        # devices come online one after another and push in SYNC_MAX_BATCH-sized batches, as the PWA does; each
-        # batch arrives as a request body and is parsed inside the timed loop, as the API would
-        batch = app.config["SYNC_MAX_BATCH"]
+        # devices come online one after another and push in batches of the PWA's size; each batch arrives as a
+        # request body and is parsed inside the timed loop, as the API would
+        batch = PWA_BATCH
         bodies = []
         for i, (actor, partner) in enumerate(actors):
             mutations = _backlog(partner, start)
@@ -151,8 +155,8 @@ def bench_push(workdir: Path, template: Path) -> list[str]:
         shares.append(share)
     push_s, bulk_s = statistics.median(pushes), statistics.median(bulks)
     rounds = ", ".join(f"{p:.2f}/{b:.2f}" for p, b in zip(pushes, bulks))
-    return [f"push: {total} mutations from {DEVICES} devices in {push_s:.2f} s = {total / push_s:,.0f} mutations/s "
-            f"(median of {ROUNDS} rounds; statuses {statuses}; {statistics.median(shares):.0%} of the time inside "
+    return [f"push: {total} mutations from {DEVICES} devices, requests of {PWA_BATCH} as the PWA sends them, in "
+            f"{push_s:.2f} s = {total / push_s:,.0f} mutations/s (median of {ROUNDS} rounds; statuses {statuses}; {statistics.median(shares):.0%} of the time inside "
             f"the handlers)",
             f"raw bulk INSERT of the same {rows:,} rows (one transaction): {bulk_s:.2f} s (median)",
             f"ratio push / raw bulk insert: {push_s / bulk_s:.1f}x (target <= 3x; rounds push/bulk s: {rounds})",

@@ -7,7 +7,11 @@ import { currentOfficer } from './session.js';
 import { emit, on } from './bus.js';
 import { uploadBlob, pruneBlob } from './blobs.js';
 
-const BATCH = 50;
+// Up to BATCH mutations per request (the server applies up to 250 in one transaction: a day's backlog is a
+// couple of requests, not a dozen round trips on a mobile network). Photos upload before the push that needs
+// them, so a batch is cut after MAX_BLOBS_AHEAD uploads: the first records do not wait for the whole day's photos.
+export const BATCH = 250;
+export const MAX_BLOBS_AHEAD = 12;
 const MAX_BACKOFF_S = 300;
 let backoff = 0;
 let timer = null;
@@ -63,7 +67,7 @@ export async function syncNow({ wait = false } = {}) {
 
 async function pushAll(account) {
   for (;;) {
-    const entries = await db().getAll('outbox', null, BATCH);
+    const entries = cutBeforeTooManyBlobs(await db().getAll('outbox', null, BATCH));
     if (!entries.length) return;
     for (const entry of entries) {
       for (const sha of blobsOf(entry)) await uploadBlob(sha);
@@ -79,6 +83,16 @@ async function pushAll(account) {
     }
     if (!resp.results || !resp.results.length) return;
   }
+}
+
+/** The batch, cut after MAX_BLOBS_AHEAD blob uploads (never before its first entry). Exported for tests. */
+export function cutBeforeTooManyBlobs(entries) {
+  let blobs = 0;
+  for (let i = 0; i < entries.length; i++) {
+    blobs += blobsOf(entries[i]).length;
+    if (blobs > MAX_BLOBS_AHEAD && i > 0) return entries.slice(0, i);
+  }
+  return entries;
 }
 
 function blobsOf(entry) {
