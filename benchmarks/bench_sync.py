@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import shutil
 import statistics
@@ -23,9 +24,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 DEVICES, CREATES, UPDATES = 20, 100, 400
-# The phone's request size, read from the PWA so the two cannot drift apart.
+# The phone's request size, read from the PWA so the two cannot drift apart; BENCH_PUSH_REQUEST_SIZE=N tries another.
 PWA_BATCH = int(re.search(r"const BATCH = (\d+);",
                           (Path(__file__).parents[1] / "pwa/js/sync-client.js").read_text()).group(1))
+REQUEST_SIZE = int(os.environ.get("BENCH_PUSH_REQUEST_SIZE", PWA_BATCH))
 SECRET = "bench-secret-0123456789-0123456789-0123456789"
 
 
@@ -119,7 +121,7 @@ def _push_round(workdir: Path, template: Path, round_no: int) -> tuple[float, di
         start = datetime.now(timezone.utc) - timedelta(days=2)
         # devices come online one after another and push in batches of the PWA's size; each batch arrives as a
         # request body and is parsed inside the timed loop, as the API would
-        batch = PWA_BATCH
+        batch = REQUEST_SIZE
         bodies = []
         for i, (actor, partner) in enumerate(actors):
             mutations = _backlog(partner, start)
@@ -140,6 +142,9 @@ def _push_round(workdir: Path, template: Path, round_no: int) -> tuple[float, di
 
 
 def bench_push(workdir: Path, template: Path) -> list[str]:
+    from server.config import load_config
+
+    group_size = load_config()["SYNC_GROUP_SIZE"]  # ROADSIDE_SYNC_GROUP_SIZE=N tries another
     total = DEVICES * (CREATES + UPDATES)
     pushes, bulks, shares = [], [], []
     for round_no in range(ROUNDS):
@@ -155,7 +160,8 @@ def bench_push(workdir: Path, template: Path) -> list[str]:
         shares.append(share)
     push_s, bulk_s = statistics.median(pushes), statistics.median(bulks)
     rounds = ", ".join(f"{p:.2f}/{b:.2f}" for p, b in zip(pushes, bulks))
-    return [f"push: {total} mutations from {DEVICES} devices, requests of {PWA_BATCH} as the PWA sends them, in "
+    return [f"push: {total} mutations from {DEVICES} devices, requests of {REQUEST_SIZE}"
+            f"{' as the PWA sends them' if REQUEST_SIZE == PWA_BATCH else ''}, groups of {group_size}, in "
             f"{push_s:.2f} s = {total / push_s:,.0f} mutations/s (median of {ROUNDS} rounds; statuses {statuses}; {statistics.median(shares):.0%} of the time inside "
             f"the handlers)",
             f"raw bulk INSERT of the same {rows:,} rows (one transaction): {bulk_s:.2f} s (median)",

@@ -51,5 +51,9 @@ def test_a_backlog_of_260_goes_up_in_two_requests_and_every_record_arrives(new_c
     from server.adapters.models import Inspection
     from server.extensions import db
 
+    from server.adapters.models.sync import MutationResult
+
     with live_server.app.app_context():
+        outcomes = {(r.status, r.code) for r in db.session.scalars(select(MutationResult))}
+        assert outcomes <= {("applied", None), ("conflict", "exemption-contested")}, outcomes
         assert db.session.scalar(select(func.count()).select_from(Inspection).where(Inspection.id.in_(ids))) == 260

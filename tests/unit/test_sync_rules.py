@@ -66,6 +66,16 @@ def test_replayed_batch_returns_stored_results_without_reapplying():
     assert again.last_seq == 2
 
 
+def test_prepare_sees_each_group_once_with_only_its_mutations_still_to_apply():
+    store = InMemoryStore()
+    seen: list[list[int]] = []
+    policy = engine.Policy(group_size=2, prepare=lambda tx, group: seen.append([m.seq for m in group]))
+    batch = [create(1, "r1"), create(2, "r2"), create(3, "r3")]
+    engine.push(store, "c1", batch[:1], apply_record_mutation, {}, policy)
+    engine.push(store, "c1", batch, apply_record_mutation, {}, policy)
+    assert seen == [[1], [2], [3]]  # seq 1 is a replay the second time: nothing to load for it
+
+
 def test_gap_stops_the_batch_and_names_the_expected_seq():
     store = InMemoryStore()
     report = engine.push(store, "c1", [create(1, "r1"), create(3, "r3"), create(4, "r4")], apply_record_mutation, {})
