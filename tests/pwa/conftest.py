@@ -120,9 +120,19 @@ def pwa_login(page, username: str, pin: str = PIN):
     form.locator("button[type=submit]").click()
     page.wait_for_selector("main[data-view=today]")
     # The reference bundle (public key, revocations, catalog) is cached before offline work starts.
-    page.wait_for_function("""async () => {
+    wait_until(page, """async () => {
         const {getReference} = await import('/js/reference.js'); return !!(await getReference());
     }""")
+
+
+def wait_until(page, script: str, timeout_s: float = 30, arg=None) -> None:
+    """Poll an async page function until it returns true. Not ``page.wait_for_function``: that takes the
+    promise an async function returns as a truthy value and returns at once, without waiting for anything."""
+    for _ in range(int(timeout_s * 4)):
+        if page.evaluate(script, arg):
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError(f"page never reached the state: {script}")
 
 
 def pwa_unlock(page, username: str, pin: str = PIN):

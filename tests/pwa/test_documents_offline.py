@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from tests.pwa.conftest import HOHHOT, pwa_login, pwa_unlock, wait_for_worker
+from tests.pwa.conftest import HOHHOT, pwa_login, pwa_unlock, wait_for_worker, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -34,15 +34,6 @@ READY = """async () => {
 }"""
 
 
-def _wait_until(page, script, timeout_s=30):
-    """Poll an async page function until it returns true (evaluate awaits the promise)."""
-    for _ in range(timeout_s * 4):
-        if page.evaluate(script):
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError(f"page never became ready: {script}")
-
-
 def offline_ready_to_issue(new_context, username="zhangwei", reload=True):
     """A phone of ``username`` with templates, catalog, calendar and number blocks cached, then cut off (and, with
     ``reload``, the shell reloaded from the service worker and unlocked with the PIN)."""
@@ -50,7 +41,7 @@ def offline_ready_to_issue(new_context, username="zhangwei", reload=True):
     page = ctx.new_page()
     pwa_login(page, username)
     wait_for_worker(page)
-    _wait_until(page, READY)
+    wait_until(page, READY)
     ctx.set_offline(True)
     if reload:
         page.reload()
@@ -141,14 +132,14 @@ def test_correction_notice_with_refusal_to_sign_then_not_corrected_escalates(new
 
     ctx.set_offline(False)
     page.wait_for_selector(".sync-state .badge-synced", timeout=60000)
-    _wait_until(page, """async () => {
+    wait_until(page, """async () => {
       const { listRecords } = await import('/js/db.js');
       return (await listRecords('followup')).some((r) => r.data.status === 'open');
     }""")  # the follow-up the server opened came back with the pull
     page.goto("/#/followups")
     page.locator("textarea[data-followup]").fill("广告牌仍未拆除")
     page.get_by_role("button", name="未改正").click()
-    _wait_until(page, """async () => {
+    wait_until(page, """async () => {
       const { listRecords } = await import('/js/db.js');
       return (await listRecords('followup')).some((r) => r.data.status === 'not_corrected' && r.sync === 'synced');
     }""", timeout_s=60)  # queued, pushed, and the server's result applied to the record

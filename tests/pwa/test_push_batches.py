@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pwa.conftest import HOHHOT, pwa_login, wait_for_worker
+from tests.pwa.conftest import HOHHOT, pwa_login, wait_for_worker, wait_until
 from tests.pwa.test_documents_offline import CREATE_INSPECTION
 
 pytestmark = pytest.mark.browser
@@ -39,11 +39,7 @@ def test_a_backlog_of_260_goes_up_in_two_requests_and_every_record_arrives(new_c
             if req.method == "POST" and req.url.endswith("/api/sync/push") else None)
     ctx.set_offline(False)
     page.evaluate("window.roadside.sync.syncNow()")
-    page.wait_for_function("async () => (await import('/js/db.js')).outboxCount().then((n) => n === 0)", timeout=60_000)
-    for _ in range(50):  # request events can trail the page's own state by a moment
-        if sum(sizes) >= 260:
-            break
-        page.wait_for_timeout(100)
+    wait_until(page, "async () => (await (await import('/js/db.js')).outboxCount()) === 0", timeout_s=60)
     assert sizes == [250, 10]
 
     from sqlalchemy import func, select
@@ -54,6 +50,8 @@ def test_a_backlog_of_260_goes_up_in_two_requests_and_every_record_arrives(new_c
     from server.adapters.models.sync import MutationResult
 
     with live_server.app.app_context():
-        outcomes = {(r.status, r.code) for r in db.session.scalars(select(MutationResult))}
+        results = db.session.scalars(select(MutationResult)).all()
+        outcomes = {(r.status, r.code) for r in results}
+        assert len(results) == 260
         assert outcomes <= {("applied", None), ("conflict", "exemption-contested")}, outcomes
         assert db.session.scalar(select(func.count()).select_from(Inspection).where(Inspection.id.in_(ids))) == 260

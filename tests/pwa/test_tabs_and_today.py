@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from tests.pwa.conftest import HOHHOT, pwa_login, pwa_unlock, qr_png, wait_for_worker
+from tests.pwa.conftest import HOHHOT, pwa_login, pwa_unlock, qr_png, wait_for_worker, wait_until
 from tests.pwa.test_documents_offline import CREATE_INSPECTION, READY
 
 pytestmark = pytest.mark.browser
@@ -89,7 +89,7 @@ def test_two_tabs_push_one_at_a_time_and_each_mutation_reaches_the_server_once(n
     inspection_ids = [tab_a.evaluate(CREATE_INSPECTION) for _ in range(3)] + \
                      [tab_b.evaluate(CREATE_INSPECTION) for _ in range(2)]
     for tab in (tab_a, tab_b):
-        tab.wait_for_function(f"({OUTBOX_COUNT})().then((n) => n === 5)")
+        wait_until(tab, f"({OUTBOX_COUNT})().then((n) => n === 5)")
     outbox = tab_b.evaluate("async () => (await import('/js/db.js')).outboxEntries().then((l) => l.map((e) => e.id))")
     assert len(set(outbox)) == 5
 
@@ -115,10 +115,10 @@ def test_two_tabs_push_one_at_a_time_and_each_mutation_reaches_the_server_once(n
         gate.release()
 
     for tab in (tab_a, tab_b):
-        tab.wait_for_function(f"({OUTBOX_COUNT})().then((n) => n === 0)")
+        wait_until(tab, f"({OUTBOX_COUNT})().then((n) => n === 0)")
         assert tab.evaluate("window.__sync") == "done"
         tab.wait_for_function("window.roadside.sync.status().state !== 'syncing'")
-    tab_a.wait_for_function("""async (ids) => {
+    wait_until(tab_a, """async (ids) => {
       const { getRecord } = await import('/js/db.js');
       return (await Promise.all(ids.map((id) => getRecord('inspection', id)))).every((r) => r && r.sync === 'synced');
     }""", arg=inspection_ids)
@@ -166,7 +166,7 @@ def test_today_lists_my_inspection_the_document_the_correction_deadline_and_patr
     ctx = new_context(geolocation={"latitude": lat + 0.0003, "longitude": lon, "accuracy": 12})
     page = ctx.new_page()
     pwa_login(page, "zhangwei")
-    page.wait_for_function(READY)  # templates, catalog, calendar and number blocks
+    wait_until(page, READY)  # templates, catalog, calendar and number blocks
 
     inspection_id = page.evaluate(CREATE_INSPECTION.replace("GL-69-TUOXING", "GLF-79-BIAOZHI"))
     page.goto(f"/#/document-issue?inspection={inspection_id}")
@@ -180,7 +180,7 @@ def test_today_lists_my_inspection_the_document_the_correction_deadline_and_patr
     page.wait_for_selector("main[data-view=document] .doc-number")
     number = page.locator(".doc-number").inner_text()
     page.wait_for_selector(".sync-state .badge-synced", timeout=60000)
-    page.wait_for_function("""async () => {
+    wait_until(page, """async () => {
       const { listRecords } = await import('/js/db.js');
       return (await listRecords('followup')).some((r) => r.data.status === 'open');
     }""")  # the follow-up the server opened came back with the pull
