@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event, func, insert, select
-from sqlalchemy.orm import Session, SessionTransaction, scoped_session
+from sqlalchemy.orm import Session, SessionTransaction
 
-from server.adapters import audit_chain, write_behind
+from server.adapters import audit_chain, sessions, write_behind
 from server.adapters.models import Change
 
 _KEY = "roadside.journal"
@@ -35,8 +35,7 @@ class Journal:
 
 
 def of(session: Session) -> Journal:
-    if isinstance(session, scoped_session):  # Flask-SQLAlchemy's db.session: the session of this context
-        session = session()
+    session = sessions.plain(session)
     if not session.in_transaction():
         session.begin()  # entries belong to a transaction, so its rollback can drop them
     journal = session.info.get(_KEY)

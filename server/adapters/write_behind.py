@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any, Hashable, Iterable, Iterator
 
 from sqlalchemy import bindparam, event, insert, select, update
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, scoped_session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.orm.util import identity_key
+
+from server.adapters import sessions
 
 _KEY = "roadside.write_behind"
 SEES_HELD = {"roadside_sees_held_rows": True}  # execution option of reads that look at held rows themselves
@@ -71,8 +73,7 @@ class _Held:
 
 
 def _held(session: Session) -> _Held:
-    if isinstance(session, scoped_session):
-        session = session()
+    session = sessions.plain(session)
     if not session.in_transaction():
         session.begin()
     held = session.info.get(_KEY)
@@ -133,11 +134,7 @@ def lock(session: Session, model: type, pks: Iterable[Any]) -> None:
     wanted = sorted({pk for pk in pks if pk is not None and (model, pk) not in held.snapshots}, key=str)
     if not wanted:
         return
-    table = model.__table__
-    stmt = _LOCK_STATEMENTS.get(model)
-    if stmt is None:  # built once per table: an expanding parameter keeps it cached whatever the ids
-        stmt = _LOCK_STATEMENTS[model] = (select(table).where(table.c[pk_name].in_(bindparam("pks", expanding=True)))
-                                          .order_by(table.c[pk_name]).with_for_update())
+    stmt = _statement("lock", model)
     session.flush()  # (a no-op when the ORM holds no changes) the connection below reads past the ORM
     found = set()
     for row in session.connection().execute(stmt, {"pks": wanted}).mappings():
@@ -146,16 +143,12 @@ def lock(session: Session, model: type, pks: Iterable[Any]) -> None:
     held.absent.update((model, pk) for pk in wanted if pk not in found)
 
 
-_LOCK_STATEMENTS: dict[type, Any] = {}
-
-
 def held_inserts(session: Session, model: type) -> Iterator[dict[str, Any]]:
     """Rows of ``model`` held for insert, as they will be written (for reads that must see them)."""
     held = session.info.get(_KEY)
-    if held is None:
-        return iter(())
-    return (current(session, model, e.pk) or e.values if e.pk is not None else e.values
-            for e in held.inserts_of.get(model, ()))
+    for entry in held.inserts_of.get(model, ()) if held is not None else ():
+        # An anonymous row (no primary key yet) cannot be updated while held; a keyed one may have been.
+        yield entry.values if entry.pk is None else current(session, model, entry.pk)
 
 
 def read_cache(session: Session) -> dict[Hashable, Any]:
@@ -166,8 +159,7 @@ def read_cache(session: Session) -> dict[Hashable, Any]:
 
 def write(session: Session) -> None:
     """Write every held row now: one multi-row INSERT and one executemany UPDATE per table and column set."""
-    if isinstance(session, scoped_session):
-        session = session()
+    session = sessions.plain(session)
     held = session.info.get(_KEY)
     if held is None or not held.entries:
         return
@@ -197,21 +189,41 @@ def write(session: Session) -> None:
         for same_keys in _by_key_set(rows):
             connection.execute(insert(model.__table__), same_keys)
     for model, by_pk in updates.items():
-        pk_name, table = _pk_column(model), model.__table__
-        stmt = update(table).where(table.c[pk_name] == bindparam("held_pk"))
         rows = [{**values, "held_pk": pk} for pk, values in by_pk.items()]
         for same_keys in _by_key_set(rows):
-            connection.execute(stmt, same_keys)
-    for model, by_pk in [*inserts.items(), *updates.items()]:
+            connection.execute(_statement("update", model), same_keys)
+    # What was written is now what this transaction reads: snapshots follow it, ORM objects reload it.
+    for model, by_pk in inserts.items():
         for pk, values in by_pk.items():
-            snapshot = held.snapshots.get((model, pk))
-            if snapshot is not None:
-                snapshot.update(values)
-            elif model in inserts and pk in inserts[model]:
-                held.snapshots[(model, pk)] = {**values}
-            obj = session.identity_map.get(identity_key(model, pk))
-            if obj is not None:
-                session.expire(obj)
+            held.snapshots[(model, pk)] = dict(values)
+            _expire(session, model, pk)
+    for model, by_pk in updates.items():
+        for pk, values in by_pk.items():
+            if (model, pk) in held.snapshots:
+                held.snapshots[(model, pk)].update(values)
+            _expire(session, model, pk)
+
+
+def _expire(session: Session, model: type, pk: Any) -> None:
+    obj = session.identity_map.get(identity_key(model, pk))
+    if obj is not None:
+        session.expire(obj)
+
+
+_STATEMENTS: dict[tuple[str, type], Any] = {}
+
+
+def _statement(kind: str, model: type):
+    """Built once per table (an expanding parameter keeps the lock cached whatever the ids)."""
+    stmt = _STATEMENTS.get((kind, model))
+    if stmt is None:
+        table, pk = model.__table__, model.__table__.c[_pk_column(model)]
+        if kind == "lock":
+            stmt = select(table).where(pk.in_(bindparam("pks", expanding=True))).order_by(pk).with_for_update()
+        else:
+            stmt = update(table).where(pk == bindparam("held_pk"))
+        stmt = _STATEMENTS[(kind, model)] = stmt
+    return stmt
 
 
 @contextmanager
@@ -225,8 +237,7 @@ def savepoint(session: Session) -> Iterator[None]:
 
 def write_in_savepoint(session: Session) -> None:
     """``write`` when a savepoint is open: a guarded mutation's constraint failures must surface inside it."""
-    if isinstance(session, scoped_session):
-        session = session()
+    session = sessions.plain(session)
     if session.get_nested_transaction() is not None:
         write(session)
 
@@ -238,7 +249,7 @@ def _by_key_set(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     return iter(groups.values())
 
 
-def forget_snapshots(session: Session) -> None:
+def forget_reads(session: Session) -> None:
     """Another writer (an ORM handler) may change the rows read earlier: read them again under lock."""
     held = session.info.get(_KEY)
     if held is not None:
@@ -256,7 +267,7 @@ def _write_before_reads(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "before_flush")
 def _write_before_orm_flush(session: Session, _context, _instances) -> None:
     write(session)
-    forget_snapshots(session)  # the ORM is about to change rows this module may hold snapshots of
+    forget_reads(session)  # the ORM is about to change rows this module may hold snapshots of
 
 
 @event.listens_for(Session, "after_transaction_create")

@@ -51,13 +51,13 @@ def previous_fix(session: Session, device_id: str | None, before: datetime) -> g
     window = cache.get(key)
     if window is None or not window.covers(before):
         window = cache[key] = _FixWindow.load(session, device_id, before)
-    best = window.latest_before(before)
-    for held in write_behind.held_inserts(session, GpsFix):
-        if held["device_id"] == device_id and held["device_time"] < before and (
-                best is None or held["device_time"] > best.device_time):
-            best = gps.Fix(held["lat"], held["lon"], held["accuracy_m"], held["source"], held["device_time"],
-                           held["received_at"])
-    return best
+    stored = window.latest_before(before)
+    held = max((h for h in write_behind.held_inserts(session, GpsFix)
+                if h["device_id"] == device_id and h["device_time"] < before),
+               key=lambda h: h["device_time"], default=None)
+    if held is not None and (stored is None or held["device_time"] > stored.device_time):
+        return gps.Fix(*(held[c.key] for c in _FIX_COLUMNS))
+    return stored
 
 
 def _window_key(device_id: str | None) -> tuple[str, str | None]:
@@ -108,21 +108,26 @@ _FIXES_FROM = (select(*_FIX_COLUMNS)
 
 
 @dataclass(frozen=True)
-class HeldFix(gps.Fix):
-    """A fix held back with its record's rows (``hold_fix``), with what ``fix_data`` and callers read of a GpsFix."""
+class AssessedFix(gps.Fix):
+    """A fix with its plausibility flags, as ``hold_fix`` returns it: what ``fix_data`` and callers read of a GpsFix."""
 
     flags: tuple[str, ...] = ()
 
 
 def _assessed(session: Session, actor: Actor, fix_args: Mapping[str, Any], unit_id: int, config: Mapping[str, Any],
-              received_at: datetime, recorded_at: datetime | None) -> dict[str, Any]:
+              received_at: datetime, recorded_at: datetime | None) -> AssessedFix:
     fix = gps.Fix.from_args(fix_args, received_at)
     flags = gps.assess(fix, previous=previous_fix(session, actor.device_id, fix.device_time),
                        area=unit_area(session, unit_id), limits=gps.Limits.from_config(config),
                        recorded_at=recorded_at)
+    return AssessedFix(fix.lat, fix.lon, fix.accuracy_m, fix.source, fix.device_time, received_at, tuple(flags))
+
+
+def _row_values(fix: AssessedFix, actor: Actor, unit_id: int, entity_type: str, entity_id: str) -> dict[str, Any]:
     return {"unit_id": unit_id, "officer_id": actor.officer_id or None, "device_id": actor.device_id,
-            "lat": fix.lat, "lon": fix.lon, "accuracy_m": fix.accuracy_m, "source": fix.source,
-            "device_time": fix.device_time, "received_at": received_at, "flags": flags}
+            "entity_type": entity_type, "entity_id": str(entity_id), "lat": fix.lat, "lon": fix.lon,
+            "accuracy_m": fix.accuracy_m, "source": fix.source, "device_time": fix.device_time,
+            "received_at": fix.received_at, "flags": list(fix.flags)}
 
 
 def record_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, entity_type: str, entity_id: str,
@@ -133,8 +138,8 @@ def record_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, e
     ``fix_args`` is the mutation's ``{lat, lon, accuracy_m, source, device_time}`` with ``device_time`` already
     parsed to an aware datetime (``server.api.schemas``/marshmallow ``AwareDateTime`` does that).
     """
-    values = _assessed(session, actor, fix_args, unit_id, config, received_at, recorded_at)
-    row = GpsFix(entity_type=entity_type, entity_id=str(entity_id), **values)
+    fix = _assessed(session, actor, fix_args, unit_id, config, received_at, recorded_at)
+    row = GpsFix(**_row_values(fix, actor, unit_id, entity_type, entity_id))
     session.add(row)  # flushed with the caller's rows (a caller that needs row.id flushes first)
     write_behind.read_cache(session).pop(_window_key(actor.device_id), None)  # it now misses this fix
     return row
@@ -142,16 +147,15 @@ def record_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, e
 
 def hold_fix(session: Session, actor: Actor, fix_args: Mapping[str, Any], *, entity_type: str, entity_id: str,
              unit_id: int, config: Mapping[str, Any], received_at: datetime,
-             recorded_at: datetime | None = None) -> HeldFix:
+             recorded_at: datetime | None = None) -> AssessedFix:
     """``record_fix`` for a caller that never needs the fix's id: the row is held back (``write_behind``) and
     written with the rest of the transaction's held rows."""
-    values = _assessed(session, actor, fix_args, unit_id, config, received_at, recorded_at)
-    write_behind.insert_row(session, GpsFix, {"entity_type": entity_type, "entity_id": str(entity_id), **values})
-    return HeldFix(values["lat"], values["lon"], values["accuracy_m"], values["source"], values["device_time"],
-                   received_at, tuple(values["flags"]))
+    fix = _assessed(session, actor, fix_args, unit_id, config, received_at, recorded_at)
+    write_behind.insert_row(session, GpsFix, _row_values(fix, actor, unit_id, entity_type, entity_id))
+    return fix
 
 
-def fix_data(row: GpsFix | HeldFix) -> dict[str, Any]:
+def fix_data(row: GpsFix | AssessedFix) -> dict[str, Any]:
     """The fix as stored, for audit data and API responses."""
     return {"lat": row.lat, "lon": row.lon, "accuracy_m": row.accuracy_m, "source": row.source,
             "device_time": row.device_time.isoformat(), "received_at": row.received_at.isoformat(),

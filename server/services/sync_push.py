@@ -15,9 +15,9 @@ from typing import Any, Mapping
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 
-from server.adapters import write_behind
+from server.adapters import sessions, write_behind
 from server.adapters.models import ClientState, Officer, Unit
 from server.adapters.sync_store import SqlSyncStore
 from server.domain.messages import translate_messages
@@ -72,14 +72,8 @@ class DatabaseBusy(DomainError):
     message = "数据库繁忙，本批次未处理完；已处理的记录不会重复，请原样重试"
 
 
-def _plain(session: Session | scoped_session) -> Session:
-    # The request's session itself: every attribute of Flask-SQLAlchemy's proxy looks up the app context first,
-    # and a push touches the session some twenty times per mutation.
-    return session() if isinstance(session, scoped_session) else session
-
-
 def push(session: Session, cfg: Mapping[str, Any], actor: Actor, client_id: str, raw_mutations: Any) -> dict:
-    session = _plain(session)
+    session = sessions.plain(session)  # a push touches it some twenty times per mutation
     try:
         batch = parse_batch(raw_mutations, cfg["SYNC_MAX_BATCH"])
     except BatchError as exc:
@@ -102,7 +96,7 @@ def push(session: Session, cfg: Mapping[str, Any], actor: Actor, client_id: str,
 def retry_parked(session: Session, cfg: Mapping[str, Any], keys: list[str] | None) -> list[dict]:
     """Re-run parked mutations waiting for ``keys`` (e.g. ``["blob:<sha256>"]`` after an upload completes),
     or all of them (``None``, the admin's sweep). Call outside any open transaction."""
-    session = _plain(session)
+    session = sessions.plain(session)
     settled = engine.retry_parked(SqlSyncStore(session), keys, _applier(session, cfg, None), _policy(session, cfg))
     return [r.as_dict() for r in settled]
 
@@ -139,7 +133,7 @@ def _applier(session: Session, cfg: Mapping[str, Any], actor: Actor | None):
                            {"name": m.name, "known": sorted(handlers)})
         if not registered.write_behind:  # an ORM handler must see the rows held so far, and may change them
             write_behind.write(session)
-            write_behind.forget_snapshots(session)
+            write_behind.forget_reads(session)
         args = m.args
         if registered.schema is not None:
             try:

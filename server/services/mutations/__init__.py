@@ -6,7 +6,7 @@ A handler runs inside the push executor's transaction for that one mutation:
 to arrives. It must write through ``ctx.uow.record(...)`` so the audit chain and change stream see it,
 and must NOT commit: the executor commits the outcome and ``last_seq`` together.
 
-Two options serve the push's hot path (``docs/sync.md``, "Throughput"): ``prefetch(session, [raw args])`` runs
+Two options serve the push's hot path (``docs/sync.md``, "Push throughput"): ``prefetch(session, [raw args])`` runs
 once before a group and loads (and locks) what the group's mutations of that name refer to; ``write_behind``
 declares that the handler writes its own rows through ``server.adapters.write_behind`` and reads only through
 it or the ORM, so the rows of consecutive such handlers are written together. Before any other handler runs,
